@@ -1,0 +1,88 @@
+"""The command line: a thin layer over the library.
+
+Each command lives in `uploader/commands/<name>.py` and is imported only when it runs, so
+`nekobt-upload --help` answers without loading httpx, torf or libmediainfo. This module is the
+one place that maps errors to exit codes.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from uploader import __version__
+
+# name -> (module, short help). The help is here so `--help` imports no command module.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "upload": ("uploader.commands.upload", "Build, check and upload each PATH, then exit."),
+    "check": ("uploader.commands.check", "Run everything up to the site's checks; upload nothing."),
+    "watch": ("uploader.commands.watch", "Upload releases as they appear in DIR (daemon)."),
+    "status": ("uploader.commands.status", "Show the journal: each release, state, id, error."),
+    "profiles": ("uploader.commands.profiles", "Validate group profiles."),
+    "mark-upgraded": (
+        "uploader.commands.mark_upgraded",
+        "Mark OLD_ID... as upgraded by NEW_ID on the site.",
+    ),
+    "sandbox": ("uploader.commands.sandbox", "Serve a local nekoBT-compatible API on loopback."),
+}
+
+
+def available_commands() -> dict[str, tuple[str, str]]:
+    """Registered commands whose module is present."""
+    from importlib.util import find_spec
+
+    return {name: spec for name, spec in COMMANDS.items() if find_spec(spec[0]) is not None}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(available_commands())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = available_commands().get(cmd_name)
+        if spec is None:
+            return None
+        module = importlib.import_module(spec[0])
+        command: click.Command = module.command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in sorted(available_commands().items())]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nekobt-upload")
+def cli() -> None:
+    """Publish anime releases on nekoBT: torrent, mediainfo, checks, upload, upgrades, seeding.
+
+    Try it with no account: `nekobt-upload upload --sandbox examples/sample-release`.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every outcome into an exit code (never a traceback)."""
+    from uploader.exceptions import UploaderError
+
+    try:
+        rv: Any = cli.main(args=argv, prog_name="nekobt-upload", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except UploaderError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    sys.exit(rv if isinstance(rv, int) else 0)

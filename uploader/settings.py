@@ -1,0 +1,83 @@
+"""Settings are built once, from flags and environment (read only by the CLI), then passed down."""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from uploader.exceptions import AuthError, ConfigError
+from uploader.secret import Secret
+from uploader.urls import DEFAULT_API_URL, check_api_url
+
+
+def default_state_dir() -> Path:
+    import platformdirs  # imported here: keeps `--help` fast
+
+    return Path(platformdirs.user_state_dir("nekobt-upload", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every command needs to know; built by `uploader.commands._common`."""
+
+    api_url: str = DEFAULT_API_URL
+    api_key: Secret | None = field(default=None, repr=True)  # Secret's repr hides the value
+    profiles_dir: Path = Path("profiles")
+    state_dir: Path = field(default_factory=default_state_dir)
+    torrent_dir: Path | None = None
+    profile_name: str | None = None
+    ignore_warnings: bool = False
+    detect: bool = True
+    json: bool = False
+    verbosity: int = 0
+    sandbox: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "api_url", check_api_url(self.api_url))
+
+    @property
+    def torrents_dir(self) -> Path:
+        return self.torrent_dir if self.torrent_dir is not None else self.state_dir / "torrents"
+
+    def require_key(self) -> Secret:
+        """The API key, or AuthError (exit 3) saying how to provide one."""
+        if self.api_key is None or not self.api_key:
+            raise AuthError(
+                "API key: none given — set NEKOBT_API_KEY, or NEKOBT_API_KEY_FILE to a file "
+                "holding it (generate one in your nekoBT account settings), or use --sandbox"
+            )
+        return self.api_key
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def read_api_key(value: str | None, file: str | None) -> Secret | None:
+    """The key from NEKOBT_API_KEY, else from the file NEKOBT_API_KEY_FILE names."""
+    if value:
+        return Secret(value.strip())
+    if not file:
+        return None
+    path = Path(file).expanduser()
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"NEKOBT_API_KEY_FILE {str(path)!r}: cannot read it ({exc.strerror}) — "
+            "point it at a readable file holding only the key"
+        ) from None
+    if not text:
+        raise ConfigError(f"NEKOBT_API_KEY_FILE {str(path)!r}: the file is empty — put the key in it")
+    return Secret(text)
+
+
+def ensure_private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by the owner only."""
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        os.chmod(path, stat.S_IRWXU)
+    except OSError:
+        pass  # not ours to change (e.g. a shared mount); the files inside are still 0600
+    return path
