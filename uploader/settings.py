@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from dataclasses import dataclass, field, replace
@@ -69,15 +70,16 @@ def read_api_key(value: str | None, file: str | None) -> Secret | None:
             "point it at a readable file holding only the key"
         ) from None
     if not text:
-        raise ConfigError(f"NEKOBT_API_KEY_FILE {str(path)!r}: the file is empty — put the key in it")
+        raise ConfigError(
+            f"NEKOBT_API_KEY_FILE {str(path)!r}: the file is empty — put the key in it"
+        )
     return Secret(text)
 
 
 def ensure_private_dir(path: Path) -> Path:
     """Create `path` (and parents) readable by the owner only."""
     path.mkdir(parents=True, exist_ok=True)
-    try:
+    # Not ours to change on some mounts; the files inside are still written 0600.
+    with contextlib.suppress(OSError):
         os.chmod(path, stat.S_IRWXU)
-    except OSError:
-        pass  # not ours to change (e.g. a shared mount); the files inside are still 0600
     return path
