@@ -1,0 +1,331 @@
+"""The journal: every release, its state transitions, requests and the site's answers (SQLite, WAL).
+
+Nothing is lost: a crash at any instant leaves the last committed state, and a release recorded
+as `uploading` is "in doubt" — resolved at the next run by asking the site for its infohash,
+never by uploading again blindly. The API key is never written here.
+
+Schema changes are ordered, named migration functions, each applied in one transaction together
+with its bookkeeping row (as sqlite-utils does).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from uploader.exceptions import JournalError
+from uploader.settings import ensure_private_dir
+
+# Release states. PRODUCT.md fixes the final ones and the in-progress ones `status` may show.
+QUEUED = "queued"
+BUILDING = "building"
+CHECKING = "checking"
+CHECKED = "checked"
+UPLOADING = "uploading"  # POST may have reached the site: resolve by infohash before anything
+UPLOADED = "uploaded"
+EXISTS = "exists"
+REJECTED = "rejected"
+FAILED = "failed"
+
+IN_PROGRESS = frozenset({QUEUED, BUILDING, CHECKING, UPLOADING})
+DONE = frozenset({UPLOADED, EXISTS})
+
+
+def _m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE releases (
+            id INTEGER PRIMARY KEY,
+            path TEXT NOT NULL UNIQUE,
+            fingerprint TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL,
+            title TEXT,
+            profile TEXT,
+            infohash TEXT,
+            site_infohash TEXT,
+            torrent_id TEXT,
+            torrent_file TEXT,
+            warns TEXT NOT NULL DEFAULT '[]',
+            fails TEXT NOT NULL DEFAULT '[]',
+            upgraded TEXT NOT NULL DEFAULT '[]',
+            error TEXT,
+            permanent INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            waiting_approve INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            state TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+    db.execute("CREATE INDEX events_release ON events(release_id, id)")
+    db.execute("CREATE INDEX releases_infohash ON releases(infohash)")
+
+
+MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
+    ("001_initial", _m001_initial),
+]
+
+_LIST_FIELDS = ("warns", "fails", "upgraded")
+_FIELDS = (
+    "fingerprint", "state", "title", "profile", "infohash", "site_infohash", "torrent_id",
+    "torrent_file", "warns", "fails", "upgraded", "error", "permanent", "attempts",
+    "waiting_approve",
+)
+
+
+@dataclass(frozen=True)
+class ReleaseRecord:
+    id: int
+    path: str
+    state: str
+    fingerprint: str = ""
+    title: str | None = None
+    profile: str | None = None
+    infohash: str | None = None
+    site_infohash: str | None = None
+    torrent_id: str | None = None
+    torrent_file: str | None = None
+    warns: list[str] = field(default_factory=list)
+    fails: list[str] = field(default_factory=list)
+    upgraded: list[str] = field(default_factory=list)
+    error: str | None = None
+    permanent: bool = False
+    attempts: int = 0
+    waiting_approve: bool | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The `--json` record of PRODUCT.md."""
+        return {
+            "path": self.path,
+            "status": self.state,
+            "title": self.title,
+            "profile": self.profile,
+            "infohash": self.infohash,
+            "torrent_id": self.torrent_id,
+            "torrent_file": self.torrent_file,
+            "warns": list(self.warns),
+            "fails": list(self.fails),
+            "upgraded": list(self.upgraded),
+            "error": self.error,
+            "journal_id": self.id,
+            "waiting_approve": self.waiting_approve,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    at: float
+    state: str
+    kind: str
+    detail: dict[str, Any]
+
+
+class Journal:
+    """One SQLite file; safe to share between the threads of one process."""
+
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.RLock()
+        try:
+            ensure_private_dir(path.parent)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None,
+                                       timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # an answer recorded is an answer kept
+            self._db.execute("PRAGMA foreign_keys=ON")
+            path.chmod(0o600)
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise JournalError(
+                f"journal {path}: cannot open it ({exc}) — check the state dir "
+                "(--state-dir / NEKOBT_STATE_DIR) is writable and not on a network share"
+            ) from None
+
+    @classmethod
+    def in_state_dir(cls, state_dir: Path) -> Journal:
+        return cls(state_dir / "journal.sqlite3")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self.path}: write failed ({exc})") from None
+
+    def _migrate(self) -> None:
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL)"
+        )
+        done = {row[0] for row in self._db.execute("SELECT name FROM migrations")}
+        for name, migrate in MIGRATIONS:
+            if name in done:
+                continue
+            with self._tx() as db:
+                migrate(db)
+                db.execute("INSERT INTO migrations VALUES (?, ?)", (name, self._clock()))
+
+    def applied_migrations(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT name FROM migrations ORDER BY name")]
+
+    # -- releases -----------------------------------------------------------------------------
+
+    def start(self, path: str, fingerprint: str) -> ReleaseRecord:
+        """The record for `path`, created as queued. A changed fingerprint resets it.
+
+        A release that is done (uploaded/exists) keeps its record even when the fingerprint
+        changed: re-uploading the same path is the caller's decision (by infohash).
+        """
+        now = self._clock()
+        with self._tx() as db:
+            row = db.execute("SELECT * FROM releases WHERE path = ?", (path,)).fetchone()
+            if row is None:
+                cur = db.execute(
+                    "INSERT INTO releases (path, fingerprint, state, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (path, fingerprint, QUEUED, now, now),
+                )
+                release_id = int(cur.lastrowid or 0)
+                self._event(db, release_id, QUEUED, "created", {"fingerprint": fingerprint})
+            else:
+                release_id = int(row["id"])
+                if row["fingerprint"] != fingerprint and row["state"] not in DONE | {UPLOADING}:
+                    db.execute(
+                        "UPDATE releases SET fingerprint = ?, state = ?, permanent = 0,"
+                        " attempts = 0, error = NULL, updated_at = ? WHERE id = ?",
+                        (fingerprint, QUEUED, now, release_id),
+                    )
+                    self._event(db, release_id, QUEUED, "changed", {"fingerprint": fingerprint})
+        return self.get(release_id)
+
+    def update(self, release_id: int, *, kind: str = "state",
+               detail: dict[str, Any] | None = None, **fields: Any) -> ReleaseRecord:
+        """Set fields (and maybe state) and append one event, in one transaction."""
+        unknown = set(fields) - set(_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown journal fields: {sorted(unknown)}")
+        values: dict[str, Any] = {}
+        for key, value in fields.items():
+            if key in _LIST_FIELDS:
+                value = json.dumps(list(value), ensure_ascii=False)
+            elif key in ("permanent", "waiting_approve") and value is not None:
+                value = int(bool(value))
+            values[key] = value
+        values["updated_at"] = self._clock()
+        assignments = ", ".join(f"{key} = ?" for key in values)
+        with self._tx() as db:
+            cur = db.execute(
+                f"UPDATE releases SET {assignments} WHERE id = ?",  # noqa: S608 - names from _FIELDS
+                (*values.values(), release_id),
+            )
+            if cur.rowcount != 1:
+                raise JournalError(f"journal: release {release_id} does not exist")
+            state = fields.get("state") or db.execute(
+                "SELECT state FROM releases WHERE id = ?", (release_id,)
+            ).fetchone()[0]
+            self._event(db, release_id, state, kind, detail or {})
+        return self.get(release_id)
+
+    def record(self, release_id: int, kind: str, detail: dict[str, Any]) -> None:
+        """Append an event (a request sent, an answer received) without changing the release."""
+        with self._tx() as db:
+            state = db.execute("SELECT state FROM releases WHERE id = ?", (release_id,)).fetchone()
+            if state is None:
+                raise JournalError(f"journal: release {release_id} does not exist")
+            self._event(db, release_id, state[0], kind, detail)
+
+    def _event(self, db: sqlite3.Connection, release_id: int, state: str, kind: str,
+               detail: dict[str, Any]) -> None:
+        db.execute(
+            "INSERT INTO events (release_id, at, state, kind, detail) VALUES (?, ?, ?, ?, ?)",
+            (release_id, self._clock(), state, kind,
+             json.dumps(detail, ensure_ascii=False, default=str)),
+        )
+
+    def get(self, release_id: int) -> ReleaseRecord:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM releases WHERE id = ?", (release_id,)).fetchone()
+        if row is None:
+            raise JournalError(f"journal: release {release_id} does not exist")
+        return _to_record(row)
+
+    def find(self, path: str) -> ReleaseRecord | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM releases WHERE path = ?", (path,)).fetchone()
+        return _to_record(row) if row is not None else None
+
+    def releases(self) -> list[ReleaseRecord]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM releases ORDER BY id").fetchall()
+        return [_to_record(row) for row in rows]
+
+    def events(self, release_id: int) -> list[Event]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, state, kind, detail FROM events WHERE release_id = ? ORDER BY id",
+                (release_id,),
+            ).fetchall()
+        return [Event(r["at"], r["state"], r["kind"], json.loads(r["detail"])) for r in rows]
+
+    def reset_for_retry(self, release_id: int) -> ReleaseRecord:
+        """Make a failed/rejected release eligible again (`status --retry ID`)."""
+        record = self.get(release_id)
+        if record.state in DONE:
+            raise JournalError(
+                f"journal: release {release_id} is already {record.state} — nothing to retry"
+            )
+        return self.update(release_id, state=QUEUED, permanent=False, error=None, attempts=0,
+                           kind="retry")
+
+
+def _to_record(row: sqlite3.Row) -> ReleaseRecord:
+    data = dict(row)
+    for key in _LIST_FIELDS:
+        data[key] = json.loads(data[key])
+    data["permanent"] = bool(data["permanent"])
+    if data["waiting_approve"] is not None:
+        data["waiting_approve"] = bool(data["waiting_approve"])
+    return ReleaseRecord(**data)
