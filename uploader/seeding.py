@@ -1,0 +1,53 @@
+"""Seeding handoff: the site's .torrent (private, with the passkey) into a watch folder."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from uploader.exceptions import ConfigError
+
+
+class DownloadClient(Protocol):
+    def download_torrent(self, torrent_id: str, public: bool = False) -> bytes: ...
+
+
+def write_private(dest: Path, data: bytes) -> Path:
+    """Write atomically with mode 0600 (it holds the passkey): the watcher never sees half a file.
+
+    The temporary name is a dotfile ending in `.tmp`, which torrent clients' watch folders ignore.
+    """
+    folder = dest.parent
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".nekobt-", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return dest
+
+
+def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path) -> Path:
+    """Download the site's torrent for `torrent_id` and write `<name>.torrent` into `folder`."""
+    if not folder.is_dir():
+        raise ConfigError(
+            f"seed.copy_torrent_to {str(folder)!r}: no such folder — create it or fix the profile"
+        )
+    data = client.download_torrent(torrent_id)
+    safe = name.replace("/", "_").replace("\0", "_")
+    try:
+        return write_private(folder / f"{safe}.torrent", data)
+    except OSError as exc:
+        raise ConfigError(
+            f"seed.copy_torrent_to {str(folder)!r}: cannot write there ({exc.strerror}) — "
+            "check its permissions"
+        ) from None

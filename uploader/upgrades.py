@@ -1,0 +1,77 @@
+"""Mark the torrents a new upload replaces as `upgraded` (PATCH /torrents/bulk/edit)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from uploader.exceptions import ChecksError, ConfigError
+
+log = logging.getLogger(__name__)
+
+BULK_LIMIT = 250  # the reference's maximum ids per bulk request
+
+
+class UpgradeClient(Protocol):
+    def bulk_edit_perms(self, ids: list[str]) -> list[str]: ...
+    def bulk_edit(self, ids: list[str], edit: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    marked: tuple[str, ...]
+    bad_torrents: tuple[str, ...]
+
+
+def torrent_ids(upgraded_torrents: Iterable[Any]) -> list[str]:
+    """`upgraded_torrents` holds ids or torrent objects; return the ids as strings, in order."""
+    ids: list[str] = []
+    for item in upgraded_torrents:
+        value = item.get("id") if isinstance(item, dict) else item
+        if value is None or isinstance(value, bool):
+            continue
+        text = str(value)
+        if text not in ids:
+            ids.append(text)
+    return ids
+
+
+def check_id(value: str, what: str) -> str:
+    """Snowflake ids are digit strings; never parsed through floats."""
+    if not value.isdigit():
+        raise ConfigError(f"{what} {value!r}: not a torrent id — ids are digits, e.g. 1234567890")
+    return value
+
+
+def mark_upgraded(client: UpgradeClient, new_id: str, old_ids: Sequence[str]) -> UpgradeResult:
+    """Check permissions, then set `upgraded = new_id` on every editable old torrent."""
+    check_id(new_id, "new torrent id")
+    old = [check_id(i, "old torrent id") for i in dict.fromkeys(old_ids) if i != new_id]
+    marked: list[str] = []
+    bad: list[str] = []
+    for start in range(0, len(old), BULK_LIMIT):
+        chunk = old[start:start + BULK_LIMIT]
+        refused = set(client.bulk_edit_perms(chunk))
+        editable = [i for i in chunk if i not in refused]
+        bad.extend(i for i in chunk if i in refused)
+        if not editable:
+            continue
+        try:
+            # `upgraded` is "number or null": an exact int, never a float (snowflakes > 2**53).
+            client.bulk_edit(editable, {"upgraded": int(new_id)})
+        except ChecksError as exc:
+            if not exc.bad_torrents:
+                raise
+            bad.extend(exc.bad_torrents)
+            retry = [i for i in editable if i not in set(exc.bad_torrents)]
+            if retry:
+                client.bulk_edit(retry, {"upgraded": int(new_id)})
+            marked.extend(retry)
+            continue
+        marked.extend(editable)
+    if bad:
+        log.warning("upgrades: may not edit %s (bad_torrents) — ask their group to mark them",
+                    ", ".join(bad))
+    return UpgradeResult(tuple(marked), tuple(dict.fromkeys(bad)))
