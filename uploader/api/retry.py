@@ -1,0 +1,92 @@
+"""Which failures are worth another try, and how long to wait before it.
+
+Only requests that are safe to repeat are retried (the caller says so per request: reads,
+the checks and mediainfo PUTs, edits). `POST /upload` and the other creating requests are
+never retried here: a lost answer there must be resolved by asking the site (the pipeline
+looks the infohash up), not by sending again.
+
+Retried: 429 (waiting what the site said, capped at `max_wait`), 5xx, and transport errors.
+Never retried: 401 and every other 4xx — the same request would fail the same way.
+
+The loop is explicit rather than stamina's decorator because its waits must go through an
+injected `sleep`: tests pass a fake clock and assert every wait.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from uploader.exceptions import RateLimitedError, ServerError, TransportError, UploaderError
+
+log = logging.getLogger("uploader.api")
+
+T = TypeVar("T")
+
+RETRYABLE = (RateLimitedError, ServerError, TransportError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter; server-given waits honoured up to `max_wait`.
+
+    Attempt n (1-based) that failed without a server-given wait is followed by a wait drawn
+    uniformly from [b/2, b] where b = min(base * 2**(n-1), max_backoff, max_wait): never zero
+    (no hammering), never more than the cap.
+    """
+
+    max_attempts: int = 5
+    max_wait: float = 120.0
+    base: float = 1.0
+    max_backoff: float = 30.0
+    random: Callable[[], float] = field(default=random.random, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if self.max_wait < 0 or self.base < 0 or self.max_backoff < 0:
+            raise ValueError("waits cannot be negative")
+
+    def backoff(self, attempt: int) -> float:
+        bound = min(self.base * 2.0 ** (attempt - 1), self.max_backoff, self.max_wait)
+        return bound * (0.5 + 0.5 * self.random())
+
+    def wait_after(self, error: UploaderError, attempt: int) -> float | None:
+        """Seconds to wait before attempt `attempt + 1`, or None to give up and raise."""
+        if attempt >= self.max_attempts or not isinstance(error, RETRYABLE):
+            return None
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            return min(error.retry_after, self.max_wait)
+        return self.backoff(attempt)
+
+
+def call(
+    attempt: Callable[[], T],
+    *,
+    policy: RetryPolicy,
+    retry: bool,
+    sleep: Callable[[float], None],
+    what: str,
+) -> T:
+    """Run `attempt` until it returns; retry per `policy` only when `retry` is True."""
+    n = 1
+    while True:
+        try:
+            return attempt()
+        except UploaderError as exc:
+            wait = policy.wait_after(exc, n) if retry else None
+            if wait is None:
+                raise
+            log.warning("%s: %s; retry %d/%d in %.1f s", what, _short(exc), n + 1,
+                        policy.max_attempts, wait)
+            sleep(wait)
+            n += 1
+
+
+def _short(exc: UploaderError) -> str:
+    # The message is "subject: problem — advice"; the log line already names the subject.
+    problem = exc.message.split(": ", 1)[-1]
+    return problem.split(" — ", 1)[0]

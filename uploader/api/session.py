@@ -1,0 +1,191 @@
+"""One HTTP exchange with the site: auth cookie, limiter, retries, error translation, decoding.
+
+`NekoClient` (client.py) says *what* each endpoint sends; this module says *how* anything is
+sent. The API key leaves its `Secret` only here, into a per-request `Cookie` header: httpx logs
+URLs, never headers, and the client's own cookie jar refuses every cookie so nothing the site
+sets can be replayed elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Mapping
+from http.cookiejar import CookieJar, DefaultCookiePolicy
+from typing import Any, NoReturn
+
+import httpx
+
+from uploader import USER_AGENT
+from uploader.api import errors, retry
+from uploader.api.limiter import RateLimiter
+from uploader.exceptions import AuthError
+from uploader.secret import Secret
+from uploader.urls import check_api_url
+
+log = logging.getLogger("uploader.api")
+
+CONNECT_TIMEOUT = 10.0
+
+# RFC 6265 cookie-octet: what a cookie value may hold. Anything else (a pasted newline, a
+# space, a ';') would either break the header or make httpx quote the value in an error.
+_COOKIE_OCTETS = re.compile(r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]+")
+
+Query = Mapping[str, str | int | bool | list[str] | list[int] | None]
+
+
+def check_key(key: Secret | None) -> Secret | None:
+    """The key if usable as the `ssid` cookie; None for no key; AuthError (never quoting it)."""
+    if key is None or not key.reveal():
+        return None
+    if not _COOKIE_OCTETS.fullmatch(key.reveal()):
+        raise AuthError(
+            "API key: it holds characters a key cannot have (spaces, ';', quotes, line breaks "
+            "or non-ASCII) — copy it again from your nekoBT account settings"
+        )
+    return key
+
+
+def query_params(params: Query) -> dict[str, str]:
+    """Query values as the site reads them: booleans `true`/`false`, lists comma-joined."""
+    out: dict[str, str] = {}
+    for name, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        elif isinstance(value, list):
+            out[name] = ",".join(str(v) for v in value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+class Session:
+    """Sends requests to one nekoBT API base URL."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: Secret | None,
+        *,
+        transport: httpx.BaseTransport | None,
+        timeout: float,
+        policy: retry.RetryPolicy,
+        limiter: RateLimiter,
+        sleep: Callable[[float], None],
+        clock: Callable[[], float],
+    ) -> None:
+        self.base_url = check_api_url(base_url)
+        self.key = check_key(api_key)
+        self.timeout = timeout
+        self.policy = policy
+        self._limiter = limiter
+        self._sleep = sleep
+        self._clock = clock
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            transport=transport,
+            timeout=self.timeouts(timeout),
+            follow_redirects=False,  # a redirect is reported, never followed with the cookie
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        )
+
+    @staticmethod
+    def timeouts(read: float) -> httpx.Timeout:
+        return httpx.Timeout(read, connect=min(CONNECT_TIMEOUT, read))
+
+    def close(self) -> None:
+        self._http.close()
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Query | None = None,
+        body: Any = None,
+        retry_safe: bool,
+        timeout: float | None = None,
+    ) -> httpx.Response:
+        """A 2xx answer, or our exception; retried per policy only when `retry_safe`."""
+        what = f"nekoBT {method} {path}"
+
+        def attempt() -> httpx.Response:
+            self._limiter.wait()
+            response = self._exchange(method, path, params, body, timeout)
+            if not response.is_success:
+                raise errors.from_response(response, method=method, path=path, key=self.key)
+            return response
+
+        return retry.call(attempt, policy=self.policy, retry=retry_safe, sleep=self._sleep,
+                          what=what)
+
+    def _exchange(
+        self, method: str, path: str, params: Query | None, body: Any, timeout: float | None
+    ) -> httpx.Response:
+        headers = {}
+        if self.key is not None:
+            headers["Cookie"] = f"ssid={self.key.reveal()}"
+        content = None
+        if body is not None:
+            # Serialised here, not by httpx, to pin the format: ints (snowflake ids in
+            # `upgraded`) are written digit for digit, NaN is refused, UTF-8 as is.
+            content = json.dumps(body, ensure_ascii=False, allow_nan=False,
+                                 separators=(",", ":")).encode()
+            headers["Content-Type"] = "application/json"
+        started = self._clock()
+        try:
+            request = self._http.build_request(
+                method, path.lstrip("/"), params=query_params(params or {}), content=content,
+                headers=headers,
+                timeout=self.timeouts(timeout) if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+            response = self._http.send(request)
+        except errors.HTTPX_EXCEPTIONS as exc:
+            raise errors.from_httpx(exc, method=method, path=path, key=self.key) from None
+        log.debug("%s %s -> %d (%.2f s)", method, path, response.status_code,
+                  self._clock() - started)
+        return response
+
+    # --- decoding ------------------------------------------------------------------------
+
+    def envelope(self, method: str, path: str, **kw: Any) -> dict[str, Any]:
+        """The whole JSON object of a 2xx answer whose `error` is not true."""
+        response = self.send(method, path, **kw)
+        body = errors.json_body(response)
+        if body is None:
+            self.fail(f"expected JSON, got {errors.describe_body(response)}",
+                      response.status_code, None, method, path)
+        if body.get("error") is True:
+            said = body.get("message")
+            self.fail(f"status {response.status_code} but the site reported an error "
+                      f"({said if isinstance(said, str) else 'no message'})",
+                      response.status_code, body, method, path)
+        return body
+
+    def data(self, method: str, path: str, shape: type[Any], **kw: Any) -> Any:
+        """The `data` of a 2xx answer, checked to be the JSON object (dict) or array (list)
+        the reference documents; the TypedDict casts in `client` rest on this check."""
+        body = self.envelope(method, path, **kw)
+        value = body.get("data")
+        if not isinstance(value, shape):
+            kind = "object" if shape is dict else "array"
+            self.fail(f"the answer's `data` is not a JSON {kind}", 200, body, method, path)
+        return value
+
+    def raw(self, method: str, path: str, **kw: Any) -> bytes:
+        """The body of a 2xx file answer (.torrent, ZIP); a web page or JSON is refused."""
+        response = self.send(method, path, **kw)
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype in ("text/html", "application/json") or not response.content:
+            self.fail(f"expected a file, got {errors.describe_body(response)}",
+                      response.status_code, errors.json_body(response), method, path)
+        return response.content
+
+    def fail(self, problem: str, status: int, payload: Any, method: str, path: str) -> NoReturn:
+        """Raise ApiError for a 2xx answer this client cannot use."""
+        raise errors.unexpected_answer(problem, status=status, payload=payload, method=method,
+                                       path=path, key=self.key)
