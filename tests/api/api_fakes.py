@@ -15,12 +15,37 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
-from uploader.api import NekoClient
+from uploader.api import NekoClient, UploadRequest
 
 BASE = "https://nekobt.test/api/v1"
 KEY = "Sekr3t-KEY-0123456789abcdef"
 
 MakeClient = Callable[..., NekoClient]  # the `make_client` fixture (conftest.py)
+
+UPLOAD: UploadRequest = {
+    "torrent": "ZDg6YW5ub3VuY2U=",
+    "title": "[ExampleSubs] Sample Show - 01 (1080p)",
+    "movie": False,
+    "category": 1,
+    "video_type": 8,
+    "video_codec": 2,
+    "level": 3,
+    "mtl": False,
+    "anonymous": False,
+    "hidden": False,
+    "otl": False,
+    "hardsub": False,
+    "primary_group": {"id": "111", "members": [
+        {"id": "5", "role": "Translation", "display_name": ""},
+        {"id": None, "role": "Typesetting", "display_name": "NewTS"},
+    ]},
+    "secondary_groups": [{"id": "222", "role": "Encode"}],
+    "audio_langs": "ja",
+    "sub_langs": "",
+    "fansub_langs": "en",
+    "description": "Encoded by ExampleSubs.",
+    "mediainfo": "General\nFormat : Matroska",
+}
 
 
 class FakeClock:
@@ -183,7 +208,9 @@ class LoopbackServer:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits up to one interval.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
+                                        daemon=True)
 
     @property
     def url(self) -> str:

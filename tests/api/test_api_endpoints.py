@@ -8,40 +8,15 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from api_fakes import KEY, MakeClient, ScriptedSite, ok, reply
+from api_fakes import KEY, UPLOAD, MakeClient, ScriptedSite, ok, reply
 
 from uploader import USER_AGENT
-from uploader.api import ChecksRequest, NekoClient, UploadRequest
+from uploader.api import ChecksRequest, NekoClient
 from uploader.exceptions import ConfigError
 
 NO_BODY = object()
 HASH = "bd2fb09a1c3e5f7a9b0d2e4f6a8c0e1f3a5b7c9d"
 BIG_ID = "1234567890123456789"  # a 19-digit snowflake: exact only as an integer, never a float
-
-UPLOAD: UploadRequest = {
-    "torrent": "ZDg6YW5ub3VuY2U=",
-    "title": "[ExampleSubs] Sample Show - 01 (1080p)",
-    "movie": False,
-    "category": 1,
-    "video_type": 8,
-    "video_codec": 2,
-    "level": 3,
-    "mtl": False,
-    "anonymous": False,
-    "hidden": False,
-    "otl": False,
-    "hardsub": False,
-    "primary_group": {"id": "111", "members": [
-        {"id": "5", "role": "Translation", "display_name": ""},
-        {"id": None, "role": "Typesetting", "display_name": "NewTS"},
-    ]},
-    "secondary_groups": [{"id": "222", "role": "Encode"}],
-    "audio_langs": "ja",
-    "sub_langs": "",
-    "fansub_langs": "en",
-    "description": "Encoded by ExampleSubs.",
-    "mediainfo": "General\nFormat : Matroska",
-}
 
 CHECKS: ChecksRequest = {
     "title": "[ExampleSubs] Sample Show - 01 (1080p)",
