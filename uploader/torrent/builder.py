@@ -1,0 +1,171 @@
+"""`build_torrent`: a release on disk in, a validated v1 .torrent out.
+
+Order matters: trackers and the piece size are checked before the release is even listed, so a
+private announce URL is refused before a single byte is read. Then the listing (sorted as
+mktorrent sorts), the piece-hash cache, our hasher on a miss, a before/after check that nothing
+changed while hashing, and torf to assemble, validate and encode the metainfo.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from uploader import __version__
+from uploader.exceptions import CancelledError, TorrentError
+from uploader.torrent import metainfo
+from uploader.torrent.cache import PieceCache, cache_key, is_racy
+from uploader.torrent.files import Release, release_files
+from uploader.torrent.hasher import check_unchanged, hash_pieces
+from uploader.torrent.piecesize import check_piece_size, choose_piece_size
+from uploader.torrent.progress import Progress, ProgressCallback
+from uploader.torrent.trackers import check_trackers
+
+if TYPE_CHECKING:
+    from torf import Torrent
+
+CREATED_BY = f"nekobt-upload/{__version__}"
+
+
+@dataclass(frozen=True, eq=False)
+class BuiltTorrent:
+    """A built torrent and how it was made."""
+
+    torrent: Torrent  # validated
+    infohash: str  # 40 lowercase hex digits
+    files: list[str]  # torrent-relative paths, with the top folder for a folder release
+    local_files: list[Path]  # the same files on disk (absolute, symlinks not resolved)
+    raw: bytes  # the bencoded .torrent
+    hashed_bytes: int  # bytes read and hashed by this build; 0 on a cache hit
+    announce_tiers: list[list[str]]
+    piece_size: int
+    total_size: int
+
+    @property
+    def name(self) -> str:
+        return str(self.torrent.name)
+
+    @property
+    def from_cache(self) -> bool:
+        return self.hashed_bytes == 0
+
+    def write(self, dest: Path) -> Path:
+        """Write the .torrent to `dest` atomically (temporary file, then rename); return it."""
+        dest = Path(dest)
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".torrent")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(self.raw)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            raise TorrentError(
+                f"{dest}: cannot write the torrent ({exc.strerror}) — check the folder", path=dest
+            ) from None
+        return dest
+
+
+def _pieces(
+    release: Release,
+    piece_size: int,
+    *,
+    cache_dir: Path | None,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    threads: int,
+    listed_at: float,
+) -> tuple[bytes, int]:
+    """Piece digests from the cache, or hashed now; and how many bytes were hashed."""
+    total = release.total_size
+    count = -(-total // piece_size)
+    cache = PieceCache(cache_dir) if cache_dir is not None else None
+    key = cache_key(release, piece_size) if cache is not None else ""
+    if cache is not None:
+        cached = cache.get(key, count)
+        if cached is not None:
+            if progress is not None:
+                progress(Progress(total, total, 0.0, 0.0))
+            return cached, 0
+    digests = hash_pieces(
+        release.files, piece_size, threads=threads, progress=progress, cancel=cancel
+    )
+    check_unchanged(release.files)
+    if cache is not None and not is_racy(release, now=listed_at):
+        cache.put(key, digests)
+    return digests, total
+
+
+def build_torrent(
+    path: Path,
+    *,
+    trackers: Sequence[Sequence[str]],
+    private: bool = False,
+    source: str | None = None,
+    piece_size: int | None = None,
+    exclude: Sequence[str] = (),
+    cache_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    threads: int = 2,
+) -> BuiltTorrent:
+    """Build a v1 torrent of `path` (a file, or a folder for a batch).
+
+    `trackers` are announce tiers (the first URL announces); `piece_size` None picks one from
+    the table in `piecesize.py`; `exclude` adds the profile's globs to the built-in exclusions;
+    with `cache_dir`, piece hashes of an unchanged release are reused instead of hashed again.
+    `progress` is called a few times a second from this thread; setting `cancel` stops hashing
+    within milliseconds and raises CancelledError.
+
+    Raises PrivateAnnounceError / TorrentError (bad trackers, before anything is read),
+    TorrentError (bad piece size, empty or unreadable release, symlink leaving it, a file that
+    changed while hashed), CancelledError.
+    """
+    tiers = check_trackers(trackers)
+    if piece_size is not None:
+        check_piece_size(piece_size)
+    if source is not None and not isinstance(source, str):
+        raise TorrentError(f"torrent.source: {source!r} is not text — write a short tag")
+    if cancel is not None and cancel.is_set():
+        raise CancelledError("torrent: cancelled before hashing started")
+    listed_at = time.time()
+    release = release_files(Path(path), exclude=exclude)
+    size = choose_piece_size(release.total_size, piece_size)
+    digests, hashed = _pieces(
+        release,
+        size,
+        cache_dir=cache_dir,
+        progress=progress,
+        cancel=cancel,
+        threads=threads,
+        listed_at=listed_at,
+    )
+    info = metainfo.info_dict(release, size, digests, private, source)
+    torrent = metainfo.make_torrent(
+        info, tiers, created_by=CREATED_BY, creation_date=int(time.time())
+    )
+    raw, infohash = metainfo.encode(torrent, info)
+    return BuiltTorrent(
+        torrent=torrent,
+        infohash=infohash,
+        files=release.torrent_paths,
+        local_files=[Path(os.path.abspath(f.path)) for f in release.files],
+        raw=raw,
+        hashed_bytes=hashed,
+        announce_tiers=tiers,
+        piece_size=size,
+        total_size=release.total_size,
+    )

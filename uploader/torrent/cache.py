@@ -1,0 +1,116 @@
+"""Piece-hash cache: `check` then `upload` of an unchanged release hashes once.
+
+An entry is keyed by the release's content identity: piece size, release name and layout, and
+for every file its path on disk, torrent path, size, mtime_ns, ctime_ns, inode and device. Any
+write, touch, rename or replacement changes the key, so a changed file can never be served
+stale hashes: there is nothing to invalidate, a changed release simply misses.
+
+One more guard, as git does for its index ("racily clean" files): when a file was modified
+within `RACY_SECONDS` of hashing, a later same-size write could keep the same timestamps on a
+coarse-clock filesystem, so such results are not stored.
+
+Entries are small files (`<key>.pieces`: a header line and the 20-byte digests), written to a
+temporary name and renamed into place, so a crash never leaves a torn entry. A damaged entry
+reads as a miss. The cache is an optimisation: failing to read or write it only logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+
+from uploader.torrent.files import Release
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"nekobt-upload piece cache v1\n"
+SUFFIX = ".pieces"
+RACY_SECONDS = 2.0
+MAX_ENTRIES = 2000
+
+
+def cache_key(release: Release, piece_size: int) -> str:
+    """Hex SHA-256 of everything that identifies the release's content."""
+    h = hashlib.sha256(MAGIC)
+    head = {"piece_size": piece_size, "name": release.name, "is_dir": release.is_dir}
+    h.update(json.dumps(head, sort_keys=True).encode() + b"\n")
+    for f in release.files:
+        i = f.identity
+        row = [os.path.abspath(f.path), list(f.parts), i.size, i.mtime_ns, i.ctime_ns]
+        h.update(json.dumps([*row, i.inode, i.device]).encode() + b"\n")
+    return h.hexdigest()
+
+
+def is_racy(release: Release, now: float | None = None) -> bool:
+    """True when a file changed so recently that its timestamps cannot be trusted yet."""
+    limit = int(((time.time() if now is None else now) - RACY_SECONDS) * 1e9)
+    return any(max(f.identity.mtime_ns, f.identity.ctime_ns) > limit for f in release.files)
+
+
+class PieceCache:
+    """Directory of cached piece digests, one file per release identity."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+
+    def _path(self, key: str) -> Path:
+        return self.directory / f"{key}{SUFFIX}"
+
+    def get(self, key: str, pieces: int) -> bytes | None:
+        """The digests stored for `key`, or None (missing, damaged or the wrong length)."""
+        path = self._path(key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            log.warning("piece cache %s: cannot read it (%s) — hashing instead", path, exc)
+            return None
+        header = MAGIC + key.encode() + b"\n"
+        body = data[len(header) :]
+        if not data.startswith(header) or len(body) != pieces * 20:
+            log.warning("piece cache %s: damaged entry ignored", path)
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return None
+        return body
+
+    def put(self, key: str, digests: bytes) -> None:
+        """Store `digests` for `key` atomically; errors only log."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".partial")
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(MAGIC + key.encode() + b"\n" + digests)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, self._path(key))
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+        except OSError as exc:
+            log.warning("piece cache %s: cannot write it (%s)", self.directory, exc)
+            return
+        self._prune()
+
+    def _prune(self) -> None:
+        """Keep the newest MAX_ENTRIES entries; each is tiny, this only bounds the count."""
+        try:
+            with os.scandir(self.directory) as it:
+                entries = [e for e in it if e.name.endswith(SUFFIX) and e.is_file()]
+            if len(entries) <= MAX_ENTRIES:
+                return
+            entries.sort(key=lambda e: e.stat().st_mtime_ns)
+            for entry in entries[: len(entries) - MAX_ENTRIES]:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+        except OSError as exc:
+            log.warning("piece cache %s: cannot prune it (%s)", self.directory, exc)
