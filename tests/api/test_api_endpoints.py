@@ -268,7 +268,7 @@ def _source(func: Callable[..., Any]) -> str:
     return inspect.getsource(func)
 
 
-def test_requests_carry_cookie_user_agent_and_accept(
+def test_requests_carry_cookie_and_user_agent(
     make_client: MakeClient, site: ScriptedSite
 ) -> None:
     site.on("GET", "/stats", ok({}))
@@ -276,7 +276,6 @@ def test_requests_carry_cookie_user_agent_and_accept(
     headers = site.requests[0].headers
     assert headers["cookie"] == f"ssid={KEY}"
     assert headers["user-agent"] == USER_AGENT == "nekobt-upload/0.1.0"
-    assert headers["accept"] == "application/json"
     assert site.requests[0].path == "/stats"
 
 

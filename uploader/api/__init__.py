@@ -7,7 +7,7 @@
 Modules: `client` (the endpoints), `session` (sending: auth cookie, limiter, retries,
 decoding), `errors` (the one border where httpx failures and error answers become
 `uploader.exceptions`), `retry` (what may be repeated, and the waits), `limiter` (client-side
-spacing), `bodies` (request TypedDicts), `models` (response TypedDicts).
+spacing), `bodies` (request TypedDicts), `models` (response TypedDicts, one module per area).
 """
 
 from uploader.api.bodies import (

@@ -112,8 +112,9 @@ def from_httpx(exc: Exception, *, method: str, path: str, key: Secret | None) ->
         return ConfigError(redact(
             f"{subject}: {kind.problem} ({detail}) — check --api-url", key))
     if kind.sent:
+        # Creating and deleting requests are not repeated by the client: say what that means.
         advice = ("the request may have reached the site; check before repeating it"
-                  if method != "GET" else "try again later")
+                  if method in ("POST", "DELETE") else "try again later")
     else:
         advice = "nothing was sent; check --api-url and the network"
     message = f"{subject}: {kind.problem} ({detail}) — {advice}"

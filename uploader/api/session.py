@@ -89,7 +89,7 @@ class Session:
             transport=transport,
             timeout=self.timeouts(timeout),
             follow_redirects=False,  # a redirect is reported, never followed with the cookie
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            headers={"User-Agent": USER_AGENT},
             cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
         )
 
