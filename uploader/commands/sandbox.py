@@ -1,0 +1,80 @@
+"""`nekobt-upload sandbox`: serve the local nekoBT model on loopback until stopped."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from uploader.exceptions import ConfigError
+from uploader.urls import is_loopback_host
+
+DEFAULT_PORT = 8765
+QUIRKS = ("lang-aliases", "text-langs-as-sub", "waiting-approve")
+
+
+@click.command(help="""Serve a local nekoBT-compatible API on loopback (no account needed).
+
+Prints the base URL and the demo API key (a public test key), then serves until
+SIGINT/SIGTERM. With --data DIR the site's state survives restarts.
+
+Faults for testing clients: --fault KIND[=VALUE][:COUNT[:METHOD[:PATH]]] where KIND is
+rate-limit-json, rate-limit-html, server-error, server-error-json, slow or drop;
+e.g. --fault rate-limit-json=2:3 or --fault drop:1:POST:/upload.""")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Loopback address to listen on (127.0.0.1, ::1 or localhost).")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
+              help="TCP port (0 picks a free one).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Keep the site's state in DIR across restarts.")
+@click.option("--fault", "faults", multiple=True, metavar="SPEC",
+              help="Inject a fault (repeatable); see above.")
+@click.option("--quirk", "quirks", multiple=True, type=click.Choice(QUIRKS),
+              help="Behave like the real site's rough edges (repeatable).")
+def command(host: str, port: int, data_dir: Path | None, faults: tuple[str, ...],
+            quirks: tuple[str, ...]) -> None:
+    if not is_loopback_host(host):
+        raise ConfigError(
+            f"sandbox --host {host!r}: not a loopback address — the sandbox is a test site "
+            "with a public demo key; use 127.0.0.1, ::1 or localhost")
+    from uploader.sandbox import SandboxServer, Site  # heavy (httpx): only when serving
+
+    try:
+        site = Site.demo(data_dir)
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"sandbox --data {str(data_dir)!r}: {exc} — use an empty "
+                          "folder or the one a previous sandbox wrote") from None
+    for spec in faults:
+        try:
+            site.faults.add_spec(spec)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fault") from None
+    site.faults.quirks.lang_aliases = "lang-aliases" in quirks
+    site.faults.quirks.waiting_approve = "waiting-approve" in quirks
+    if "text-langs-as-sub" in quirks:
+        site.faults.quirks.text_langs_as = "sub"
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    server = SandboxServer(site, host, port).start()
+    try:
+        click.echo(f"nekoBT sandbox: {server.url}")
+        click.echo(f"demo API key:   {site.api_key}   (public test key, not a real account)")
+        where = f"state in {data_dir}" if data_dir is not None else "state in memory"
+        click.echo(f"{where}; stop with Ctrl-C. Try:")
+        click.echo(f"  NEKOBT_API_URL={server.url} NEKOBT_API_KEY={site.api_key} "
+                   "nekobt-upload upload PATH")
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("sandbox stopped.", err=True)

@@ -1,0 +1,262 @@
+"""The sandbox site: one object that answers `httpx.Request`s the way nekoBT's JSON API does.
+
+`Site.handle` is the whole site as a function (the in-process face, through
+`httpx.MockTransport`); `uploader.sandbox.server` serves the same object over real HTTP. Each
+request: log it (never the cookie) → injected fault? → route → auth (`ssid` cookie) → the
+handler validates and answers → persist the state if it changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
+
+import httpx
+
+from uploader.sandbox.demo import DEMO_API_KEY, demo_state
+from uploader.sandbox.faults import Fault, Faults
+from uploader.sandbox.state import State, Store, Torrent, User
+from uploader.sandbox.validator import Schema, coerce_query, error_body, validate
+
+API_ROOT = "/api/v1"
+
+
+class LoggedRequest(NamedTuple):
+    """One request as the site saw it. The cookie (the API key) is never recorded."""
+
+    method: str
+    path: str  # relative to the API root, e.g. "/upload"
+    query: dict[str, str]
+    json: Any  # the parsed JSON body, or None
+    fault: str | None = None  # the injected fault this request got, if any
+
+
+class Answer(Exception):
+    """Raised by handlers to answer early (validation errors, 401/403/404...)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def reply(data: Any = None, status: int = 200, **extra: Any) -> httpx.Response:
+    body: dict[str, Any] = {"error": False}
+    if data is not None:
+        body["data"] = data
+    body.update(extra)
+    return httpx.Response(status, json=body)
+
+
+def error(status: int, message: str, **extra: Any) -> httpx.Response:
+    return httpx.Response(status, json={"error": True, "message": message, **extra})
+
+
+def fail(status: int, message: str, **extra: Any) -> Answer:
+    return Answer(error(status, message, **extra))
+
+
+UNAUTHORIZED = "Unauthorized."
+
+
+@dataclass
+class Ctx:
+    """What a handler gets: the state, who is asking, and the request's parts."""
+
+    site: Site
+    state: State
+    user: User | None
+    method: str
+    path: str
+    query: dict[str, str]
+    raw_body: bytes
+    body: Any
+    changed: bool = False
+
+    def require_user(self) -> User:
+        if self.user is None:
+            raise fail(401, UNAUTHORIZED)
+        return self.user
+
+    def json(self, schema: Schema) -> Any:
+        """The body, validated against `schema` (400 `validate_errors` otherwise)."""
+        problem = validate(self.body, schema)
+        if problem is not None:
+            raise Answer(httpx.Response(400, json=error_body(problem)))
+        return self.body
+
+    def params(self, schema: Schema) -> dict[str, Any]:
+        """The query string, coerced and validated against `schema`."""
+        values = coerce_query(self.query, schema)
+        problem = validate(values, schema)
+        if problem is not None:
+            raise Answer(httpx.Response(400, json=error_body(problem)))
+        return values
+
+    def torrent(self, torrent_id: str) -> Torrent:
+        torrent = self.state.torrents.get(torrent_id)
+        if torrent is None or not self.can_see(torrent):
+            raise fail(404, "Torrent not found.")
+        return torrent
+
+    def can_see(self, torrent: Torrent) -> bool:
+        if torrent.deleted is None and not torrent.hidden and not torrent.waiting_approve:
+            return True
+        return self.user is not None and self.state.can_edit(torrent, self.user.id)
+
+    def user_param(self, user_id: str) -> User:
+        """`<user_id|@me>` of the /users/ endpoints."""
+        if user_id == "@me":
+            return self.require_user()
+        found = self.state.users.get(user_id)
+        if found is None:
+            raise fail(404, "Invalid user ID.")
+        return found
+
+
+Handler = Callable[..., httpx.Response]
+
+
+class Route(NamedTuple):
+    method: str
+    pattern: str  # e.g. "/torrents/{id}/download"
+    handler: Handler
+    auth: bool  # True: "Auth Required"
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+    return re.compile(f"^{regex}$")
+
+
+class Site:
+    """nekoBT's JSON API as a stateful object (see the module docstring)."""
+
+    def __init__(self, state: State, *, store: Store | None = None,
+                 api_key: str = DEMO_API_KEY) -> None:
+        from uploader.sandbox.routes import ROUTES  # the handlers import this module
+
+        self.state = state
+        self.store = store
+        self.api_key = api_key
+        self.faults = Faults()
+        self.requests: list[LoggedRequest] = []
+        self.lock = threading.RLock()
+        self._routes = [(_compile(r.pattern), r) for r in ROUTES]
+        if store is not None:
+            store.save(state)
+
+    @classmethod
+    def demo(cls, data_dir: Path | None = None) -> Site:
+        """The seeded demo site; with `data_dir`, continue from the state saved there."""
+        store = Store(Path(data_dir)) if data_dir is not None else None
+        state = store.load() if store is not None else None
+        return cls(state if state is not None else demo_state(), store=store)
+
+    @property
+    def torrents(self) -> dict[str, Torrent]:
+        return self.state.torrents
+
+    # --- the two faces ---------------------------------------------------------------------
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """In-process face: a `drop` fault raises what httpx raises for a dropped connection."""
+        response, fault = self.dispatch(request)
+        if fault is not None and fault.kind == "drop":
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request)
+        return response
+
+    def dispatch(self, request: httpx.Request) -> tuple[httpx.Response, Fault | None]:
+        """The answer, and the fault (if any) the face must still apply (slow, drop)."""
+        method = request.method.upper()
+        full_path = request.url.path
+        path = full_path[len(API_ROOT):] if full_path.startswith(API_ROOT + "/") else full_path
+        query = dict(parse_qsl(request.url.query.decode("ascii", "replace"),
+                               keep_blank_values=True))
+        raw_body = request.read()
+        body, bad_json = _parse_json(raw_body)
+        with self.lock:
+            fault = self.faults.take(method, path)
+            self.requests.append(LoggedRequest(method, path, query, body,
+                                               fault.kind if fault else None))
+            if fault is not None and fault.kind not in ("slow", "drop"):
+                return _fault_response(fault), fault
+            if not full_path.startswith(API_ROOT + "/"):
+                return error(404, "Not found."), fault
+            if bad_json:
+                return error(400, "Body is not valid JSON."), fault
+            response = self._route(request, method, path, query, raw_body, body)
+            return response, fault
+
+    def _route(self, request: httpx.Request, method: str, path: str, query: dict[str, str],
+               raw_body: bytes, body: Any) -> httpx.Response:
+        for regex, route in self._routes:
+            match = regex.match(path)
+            if match is None or route.method != method:
+                continue
+            user = self.state.user_by_key(_cookie(request, "ssid"))
+            if route.auth and user is None:
+                return error(401, UNAUTHORIZED)
+            ctx = Ctx(self, self.state, user, method, path, query, raw_body, body)
+            try:
+                response = route.handler(ctx, **match.groupdict())
+            except Answer as answer:
+                response = answer.response
+            if ctx.changed and self.store is not None:
+                self.store.save(self.state)
+            return response
+        return error(404, f"Route {method}:{API_ROOT}{path} not found")
+
+
+def _parse_json(raw: bytes) -> tuple[Any, bool]:
+    if not raw.strip():
+        return None, False
+    try:
+        return json.loads(raw), False
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None, True
+
+
+def _cookie(request: httpx.Request, name: str) -> str:
+    header = request.headers.get("cookie", "")
+    try:
+        jar: SimpleCookie = SimpleCookie(header)
+    except CookieError:
+        return ""
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else ""
+
+
+_CLOUDFLARE_429 = """<!DOCTYPE html>
+<html lang="en-US"><head><title>Access denied | nekobt.to used Cloudflare to restrict access
+</title></head><body><h1>Error 1015</h1><h2>You are being rate limited</h2>
+<p>The owner of this website (nekobt.to) has banned you temporarily from accessing this
+website.</p><p>Cloudflare Ray ID: 8e0000000000sandbox</p></body></html>
+"""
+_HTML_500 = """<!DOCTYPE html>
+<html><head><title>500 Internal Server Error</title></head>
+<body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>
+"""
+
+
+def _fault_response(fault: Fault) -> httpx.Response:
+    value = fault.value or 0.0
+    if fault.kind == "rate-limit-json":
+        return error(429, f"Rate limit exceeded, try again in {round(value + 0.5)} seconds.",
+                     retry_after=value)
+    if fault.kind == "rate-limit-html":
+        return httpx.Response(429, text=_CLOUDFLARE_429, headers={
+            "retry-after": str(int(value)), "content-type": "text/html; charset=UTF-8",
+            "x-frame-options": "SAMEORIGIN", "referrer-policy": "same-origin"})
+    if fault.kind == "server-error-json":
+        return error(500, "Internal Error")
+    return httpx.Response(500, text=_HTML_500, headers={"content-type": "text/html"})
