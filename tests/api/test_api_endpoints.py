@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from api_fakes import KEY, UPLOAD, MakeClient, ScriptedSite, ok, reply
 
@@ -417,3 +418,12 @@ def test_base_url_is_validated(make_client: MakeClient) -> None:
         make_client(None, base_url="http://nekobt.to/api/v1")
     assert make_client(None, base_url="http://127.0.0.1:8080/api/v1/").base_url == (
         "http://127.0.0.1:8080/api/v1")
+
+
+def test_the_client_is_a_context_manager_that_closes(site: ScriptedSite) -> None:
+    site.on("GET", "/stats", ok({"created_at": "1"}))
+    with NekoClient("https://nekobt.test/api/v1", transport=httpx.MockTransport(site),
+                    min_interval=0) as client:
+        assert client.get_stats() == {"created_at": "1"}
+        assert not client._session._http.is_closed
+    assert client._session._http.is_closed
