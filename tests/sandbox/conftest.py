@@ -19,8 +19,10 @@ BACKUP = "udp://tracker.opentrackr.org:1337/announce"
 
 
 @pytest.fixture
-def site() -> Site:
-    return Site.demo()
+def site() -> Iterator[Site]:
+    site = Site.demo()
+    yield site
+    assert site.errors == []  # no handler crashed (they would answer a 500)
 
 
 @pytest.fixture

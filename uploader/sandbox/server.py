@@ -83,13 +83,17 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         content = response.content
-        self.send_response(response.status_code)
-        for key, value in response.headers.multi_items():
-            if key.lower() not in _HOP_HEADERS:
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
+        try:
+            self.send_response(response.status_code)
+            for key, value in response.headers.multi_items():
+                if key.lower() not in _HOP_HEADERS:
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up first (e.g. its timeout beat a `slow` fault): nothing to do.
+            self.close_connection = True
 
 
 class SandboxServer:

@@ -9,6 +9,7 @@ handler validates and answers → persist the state if it changed.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from uploader.sandbox.state import State, Store, Torrent, User
 from uploader.sandbox.validator import Schema, coerce_query, error_body, validate
 
 API_ROOT = "/api/v1"
+logger = logging.getLogger(__name__)
 
 
 class LoggedRequest(NamedTuple):
@@ -147,6 +149,9 @@ class Site:
         self.api_key = api_key
         self.faults = Faults()
         self.requests: list[LoggedRequest] = []
+        # Bugs in the sandbox itself: answered as a 500 (as a real server would) and kept
+        # here so tests can insist there were none.
+        self.errors: list[BaseException] = []
         self.lock = threading.RLock()
         self._routes = [(_compile(r.pattern), r) for r in ROUTES]
         if store is not None:
@@ -211,6 +216,10 @@ class Site:
                 response = route.handler(ctx, **match.groupdict())
             except Answer as answer:
                 response = answer.response
+            except Exception as exc:  # a sandbox bug must not kill the server thread
+                logger.exception("sandbox: %s %s failed", method, path)
+                self.errors.append(exc)
+                return error(500, "Internal Error")
             if ctx.changed and self.store is not None:
                 self.store.save(self.state)
             return response
