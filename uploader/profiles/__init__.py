@@ -1,0 +1,52 @@
+"""Group profiles: one YAML file per group, validated with file:line:col errors.
+
+    load_profiles(dir) -> {name: Profile}      every *.yaml; ProfileError(s) when any is wrong
+    select_profile(profiles, release_name, name) -> Profile
+    release_fields(profile, release, size=...) -> template fields
+    render_title(profile, fields) / render_description(profile, fields)
+"""
+
+from uploader.profiles.loading import (
+    ProfileErrors,
+    ProfileReport,
+    check_profiles,
+    errors_of,
+    load_profile,
+    load_profile_text,
+    load_profiles,
+)
+from uploader.profiles.model import (
+    Group,
+    LanguageDefaults,
+    Member,
+    Profile,
+    SecondaryGroup,
+    SeedOptions,
+    TorrentOptions,
+    UploadOptions,
+)
+from uploader.profiles.selection import release_tag, select_profile
+from uploader.profiles.templates import release_fields, render_description, render_title
+
+__all__ = [
+    "Group",
+    "LanguageDefaults",
+    "Member",
+    "Profile",
+    "ProfileErrors",
+    "ProfileReport",
+    "SecondaryGroup",
+    "SeedOptions",
+    "TorrentOptions",
+    "UploadOptions",
+    "check_profiles",
+    "errors_of",
+    "load_profile",
+    "load_profile_text",
+    "load_profiles",
+    "release_fields",
+    "release_tag",
+    "render_description",
+    "render_title",
+    "select_profile",
+]
