@@ -41,12 +41,17 @@ class BuiltTorrent:
     torrent: Torrent  # validated
     infohash: str  # 40 lowercase hex digits
     files: list[str]  # torrent-relative paths, with the top folder for a folder release
-    local_files: list[Path]  # the same files on disk (absolute, symlinks not resolved)
     raw: bytes  # the bencoded .torrent
     hashed_bytes: int  # bytes read and hashed by this build; 0 on a cache hit
     announce_tiers: list[list[str]]
     piece_size: int
     total_size: int
+    release: Release  # the listing the torrent describes
+
+    @property
+    def local_files(self) -> list[Path]:
+        """The files on disk, in torrent order (absolute; symlinks inside not resolved)."""
+        return [f.path for f in self.release.files]
 
     @property
     def name(self) -> str:
@@ -162,10 +167,10 @@ def build_torrent(
         torrent=torrent,
         infohash=infohash,
         files=release.torrent_paths,
-        local_files=[Path(os.path.abspath(f.path)) for f in release.files],
         raw=raw,
         hashed_bytes=hashed,
         announce_tiers=tiers,
         piece_size=size,
         total_size=release.total_size,
+        release=release,
     )

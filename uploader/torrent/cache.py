@@ -42,7 +42,7 @@ def cache_key(release: Release, piece_size: int) -> str:
     h.update(json.dumps(head, sort_keys=True).encode() + b"\n")
     for f in release.files:
         i = f.identity
-        row = [os.path.abspath(f.path), list(f.parts), i.size, i.mtime_ns, i.ctime_ns]
+        row = [f.fspath, list(f.parts), i.size, i.mtime_ns, i.ctime_ns]
         h.update(json.dumps([*row, i.inode, i.device]).encode() + b"\n")
     return h.hexdigest()
 

@@ -61,9 +61,14 @@ class FileIdentity:
 class ReleaseFile:
     """One shared file: where it is on disk and where it sits in the torrent."""
 
-    path: Path  # on disk, as reached through the release (symlinks not resolved)
+    fspath: str  # absolute path on disk, as reached through the release (links not resolved)
     parts: tuple[str, ...]  # inside the release folder; () for a single-file release
     identity: FileIdentity
+
+    @property
+    def path(self) -> Path:
+        # Built on demand: pathlib objects cost more than the rest of the listing together.
+        return Path(self.fspath)
 
     @property
     def size(self) -> int:
@@ -104,7 +109,7 @@ def _matches(globs: Sequence[str], name: str, relpath: str) -> bool:
     return any(fnmatch.fnmatchcase(name_f, g) or fnmatch.fnmatchcase(rel_f, g) for g in globs)
 
 
-def _check_name(name: str, path: Path) -> None:
+def _check_name(name: str, path: str | Path) -> None:
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -120,7 +125,7 @@ def _release_name(path: Path) -> str:
     return os.path.basename(os.path.abspath(path))
 
 
-def _stat(path: Path) -> os.stat_result:
+def _stat(path: str | Path) -> os.stat_result:
     try:
         return os.stat(path)
     except FileNotFoundError:
@@ -133,7 +138,7 @@ def _stat(path: Path) -> os.stat_result:
         raise TorrentError(f"{path}: cannot read it ({exc.strerror})", path=path) from None
 
 
-def _readable(path: Path) -> None:
+def _readable(path: str | Path) -> None:
     if not os.access(path, os.R_OK):
         raise TorrentError(
             f"{path}: not readable — fix its permissions so the torrent can be built", path=path
@@ -147,6 +152,7 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
     symlink, an unreadable file, a non-UTF-8 name, or a release with nothing to share.
     """
     path = Path(path)
+    absolute = os.path.abspath(path)
     globs = tuple(g.casefold() for g in exclude)
     name = _release_name(path)
     if not name or name in (".", ".."):
@@ -157,12 +163,12 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
         files: list[ReleaseFile] = []
         if not (is_always_excluded(name) or _matches(globs, name, name)):
             _readable(path)
-            files.append(ReleaseFile(path, (), FileIdentity.of(st)))
+            files.append(ReleaseFile(absolute, (), FileIdentity.of(st)))
         release = Release(path, name, False, tuple(files))
     elif stat_mod.S_ISDIR(st.st_mode):
         real_root = os.path.realpath(path)
-        walker = _Walker(path, real_root, globs)
-        walker.walk(path, (), {real_root})
+        walker = _Walker(real_root, globs)
+        walker.walk(absolute, (), {real_root})
         walker.files.sort(key=lambda f: "/".join(f.parts).encode("utf-8"))
         release = Release(path, name, True, tuple(walker.files))
     else:
@@ -180,8 +186,7 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
 class _Walker:
     """Recursive scandir walk with the exclusion and symlink rules (one instance per listing)."""
 
-    def __init__(self, root: Path, real_root: str, globs: tuple[str, ...]) -> None:
-        self.root = root
+    def __init__(self, real_root: str, globs: tuple[str, ...]) -> None:
         self.real_root = real_root
         self.globs = globs
         self.files: list[ReleaseFile] = []
@@ -189,7 +194,7 @@ class _Walker:
     def _inside(self, real: str) -> bool:
         return real == self.real_root or real.startswith(self.real_root.rstrip(os.sep) + os.sep)
 
-    def walk(self, directory: Path, parts: tuple[str, ...], ancestors: set[str]) -> None:
+    def walk(self, directory: str, parts: tuple[str, ...], ancestors: set[str]) -> None:
         try:
             with os.scandir(directory) as it:
                 entries = list(it)
@@ -202,7 +207,7 @@ class _Walker:
             rel = (*parts, name)
             if is_always_excluded(name) or _matches(self.globs, name, "/".join(rel)):
                 continue
-            entry_path = Path(entry.path)
+            entry_path = entry.path
             _check_name(name, entry_path)
             real: str | None = None
             if entry.is_symlink():

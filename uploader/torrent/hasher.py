@@ -55,7 +55,7 @@ def check_unchanged(files: Sequence[ReleaseFile]) -> None:
     """Raise TorrentError when any file's size, mtime or inode moved since it was listed."""
     for f in files:
         try:
-            now = FileIdentity.of(os.stat(f.path))
+            now = FileIdentity.of(os.stat(f.fspath))
         except OSError:
             raise changed_error(f.path) from None
         if not now.same_content_as(f.identity):
@@ -112,7 +112,7 @@ class PieceHasher:
             f = self.files[j]
             offset = pos - self.starts[j]
             stop_at = min(end - pos, f.size - offset) + offset
-            fd = os.open(f.path, os.O_RDONLY)
+            fd = os.open(f.fspath, os.O_RDONLY)
             try:
                 while offset < stop_at:
                     left = stop_at - offset
