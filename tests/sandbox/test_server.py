@@ -54,6 +54,26 @@ def test_basic_requests_over_http(server: SandboxServer, make_torrent) -> None:
     assert server.site.requests[1].path == "/upload"
 
 
+def test_concurrent_uploads_are_all_stored(server: SandboxServer, make_torrent) -> None:
+    torrents = [make_torrent(f"[ExampleSubs] Sample Show - {n:02} (1080p).mkv")
+                for n in range(3, 9)]
+    ids: list[str] = []
+
+    def upload(torrent) -> None:  # type: ignore[no-untyped-def]
+        title = torrent.name.removesuffix(".mkv")
+        with http(server) as client:
+            ids.append(client.post("/upload", json=upload_body(torrent, title)).json()[
+                "data"]["id"])
+
+    threads = [threading.Thread(target=upload, args=(t,)) for t in torrents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(set(ids)) == len(torrents)
+    assert {server.site.torrents[i].infohash for i in ids} == {t.infohash for t in torrents}
+
+
 def test_both_429_shapes_over_http(server: SandboxServer) -> None:
     server.site.faults.rate_limit_json(retry_after=0.5)
     server.site.faults.rate_limit_html(retry_after=3)

@@ -167,6 +167,10 @@ def test_body_that_is_not_an_object(client: httpx.Client) -> None:
                          headers={"content-type": "application/json"})
     assert garbage.status_code == 400
     assert garbage.json() == {"error": True, "message": "Body is not valid JSON."}
+    undeclared = client.put("/upload/checks", content=b'{"title": "x"}',
+                            headers={"content-type": "text/plain"})
+    assert undeclared.status_code == 415
+    assert undeclared.json() == {"error": True, "message": "Unsupported Media Type: text/plain"}
 
 
 def test_401_shape_for_auth_required_endpoints(anon: httpx.Client) -> None:

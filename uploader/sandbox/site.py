@@ -28,6 +28,7 @@ from uploader.sandbox.validator import Schema, coerce_query, error_body, validat
 
 API_ROOT = "/api/v1"
 logger = logging.getLogger(__name__)
+MAX_LOGGED = 10_000
 
 
 class LoggedRequest(NamedTuple):
@@ -191,16 +192,25 @@ class Site:
         body, bad_json = _parse_json(raw_body)
         with self.lock:
             fault = self.faults.take(method, path)
-            self.requests.append(LoggedRequest(method, path, query, body,
-                                               fault.kind if fault else None))
+            self._log(LoggedRequest(method, path, query, body, fault.kind if fault else None))
             if fault is not None and fault.kind not in ("slow", "drop"):
                 return _fault_response(fault), fault
             if not full_path.startswith(API_ROOT + "/"):
                 return error(404, "Not found."), fault
+            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if raw_body.strip() and media_type != "application/json":
+                # Like the site's framework: a body is only parsed when declared as JSON.
+                return error(415, f"Unsupported Media Type: {media_type or 'none'}"), fault
             if bad_json:
                 return error(400, "Body is not valid JSON."), fault
             response = self._route(request, method, path, query, raw_body, body)
             return response, fault
+
+    def _log(self, entry: LoggedRequest) -> None:
+        self.requests.append(entry)
+        if len(self.requests) > MAX_LOGGED:
+            # A long-running `nekobt-upload sandbox` keeps the recent half, not every body.
+            del self.requests[: MAX_LOGGED // 2]
 
     def _route(self, request: httpx.Request, method: str, path: str, query: dict[str, str],
                raw_body: bytes, body: Any) -> httpx.Response:
