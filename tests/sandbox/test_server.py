@@ -133,6 +133,23 @@ def test_non_loopback_host_is_refused() -> None:
         SandboxServer(Site.demo(), host=PUBLIC_HOST)
 
 
+def test_busy_port_is_a_config_error(server: SandboxServer) -> None:
+    with pytest.raises(ConfigError, match="cannot listen"):
+        SandboxServer(Site.demo(), port=server.port)
+
+
+def test_ipv6_loopback() -> None:
+    try:
+        running = SandboxServer(Site.demo(), host="::1").start()
+    except ConfigError:
+        pytest.skip("no IPv6 loopback on this machine")
+    try:
+        assert running.url == f"http://[::1]:{running.port}/api/v1"
+        assert httpx.get(f"{running.url}/langs").status_code == 200
+    finally:
+        running.close()
+
+
 def test_state_survives_a_restart(tmp_path: Path, make_torrent) -> None:
     data = tmp_path / "sandbox-data"
     torrent = make_torrent()
