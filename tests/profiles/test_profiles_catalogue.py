@@ -201,12 +201,12 @@ def test_every_mistake_in_a_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ProfileErrors) as info:
         load_profile(path)
     assert [str(e) for e in errors_of(info.value)] == [
-        f"{path}:5:17: members[0].rol: unknown key — did you mean 'members[0].role'?",
         f"{path}:5:5: members[0].role: required key is missing",
+        f"{path}:5:17: members[0].rol: unknown key — did you mean 'members[0].role'?",
         f"{path}:13:8: level: expected an integer from -1 to 4, got 'three'",
     ]
     assert str(info.value) == "\n".join(str(e) for e in errors_of(info.value))
-    assert (info.value.line, info.value.column, info.value.key) == (5, 17, "members[0].rol")
+    assert (info.value.line, info.value.column, info.value.key) == (5, 5, "members[0].role")
 
 
 def test_level_minus_one_with_default_fansub_points_at_level(tmp_path: Path) -> None:

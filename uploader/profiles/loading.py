@@ -97,8 +97,8 @@ def profile_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
         raise ConfigError(f"profiles folder {str(directory)!r}: not found — create it, or pass "
                           "--profiles DIR (env NEKOBT_PROFILES)")
-    return sorted(p for p in directory.glob("*.yaml")
-                  if p.is_file() and not p.name.startswith("."))
+    return sorted((p for p in directory.glob("*.yaml")
+                   if p.is_file() and not p.name.startswith(".")), key=lambda p: p.stem)
 
 
 def check_profiles(directory: Path, names: Sequence[str] = (), *,

@@ -213,6 +213,7 @@ def check_profile(doc: Document, name: str, languages: Languages
                    "add `fansub: []` under languages")
 
     if c.errors or group is None:
+        c.errors.sort(key=lambda e: (e.line or 0, e.column or 0))  # in reading order
         return None, c
     positions = {format_path(path): (pos.line, pos.column)
                  for path, pos in doc.values.items() if path}
