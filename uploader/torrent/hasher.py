@@ -34,7 +34,6 @@ from uploader.torrent.files import FileIdentity, ReleaseFile
 from uploader.torrent.progress import Progress, ProgressCallback
 
 CHUNK = 128 * 1024
-DIGEST = 20
 
 
 class _FileChanged(Exception):
@@ -105,7 +104,7 @@ class PieceHasher:
         pos = index * self.piece_size
         end = min(pos + self.piece_size, self.total)
         sha = hashlib.sha1()  # noqa: S324 - SHA-1 is what BitTorrent v1 pieces are
-        update, preadv, done = sha.update, os.preadv, self._done
+        update, preadv, done, stopped = sha.update, os.preadv, self._done, self._stop.is_set
         buffers = [view]
         j = bisect.bisect_right(self.starts, pos) - 1
         while pos < end:
@@ -115,6 +114,8 @@ class PieceHasher:
             fd = os.open(f.fspath, os.O_RDONLY)
             try:
                 while offset < stop_at:
+                    if stopped():  # the main thread sets this on cancel: stop within a chunk
+                        return False
                     left = stop_at - offset
                     if left < CHUNK:
                         buffers = [view[:left]]
