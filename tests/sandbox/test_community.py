@@ -169,6 +169,29 @@ def test_user_edit_notifications_peers_search(client: httpx.Client, other: httpx
         (DEMO_GROUP_ID, True, 2)]
 
 
+def test_profile_picture_and_nyaa_links(client: httpx.Client, anon: httpx.Client,
+                                        site: Site) -> None:
+    me = site.state.users[DEMO_USER_ID]
+    assert client.patch("/users/@me", json={"pfp": "aGVsbG8="}).status_code == 200
+    assert me.pfp_hash == "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d"  # sha1("hello")
+    assert client.patch("/users/@me", json={"pfp": "keep"}).status_code == 200
+    assert me.pfp_hash is not None
+    assert client.patch("/users/@me", json={"pfp": "reset"}).status_code == 200
+    assert me.pfp_hash is None
+    assert client.patch("/users/@me", json={"pfp": "%%%"}).json() == {
+        "error": True, "message": "Invalid profile picture."}
+    assert client.patch("/users/@me", json={"nyaa_account_private": "DemoNyaa"}).json() == {
+        "error": False}
+    assert anon.get(f"/users/{DEMO_USER_ID}").json()["data"]["nyaa"] == []
+    assert client.get("/users/@me").json()["data"]["nyaa"] == [
+        {"username": "DemoNyaa", "public": False}]
+    assert client.patch("/users/@me", json={"remove_nyaa_account": "nobody"}).json() == {
+        "error": True, "message": 'Nyaa account ("nobody") not found.'}
+    assert client.patch("/users/@me", json={"remove_nyaa_account": "demonyaa"}).json() == {
+        "error": False}
+    assert me.nyaa == []
+
+
 def test_revoking_keys_logs_the_key_out(client: httpx.Client) -> None:
     assert client.patch("/users/@me", json={"revoke_api_keys": True}).json() == {"error": False}
     assert client.get("/users/@me").status_code == 401

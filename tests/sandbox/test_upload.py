@@ -129,6 +129,19 @@ def test_members_without_id_become_invites(client: httpx.Client, site: Site,
         True, "NewTypesetter", "Typesetting")
 
 
+def test_secondary_groups_are_stored_and_shown(client: httpx.Client, make_torrent) -> None:
+    from uploader.sandbox import OTHER_GROUP_ID
+
+    new_id = client.post("/upload", json=upload_body(make_torrent(), secondary_groups=[
+        {"id": OTHER_GROUP_ID, "role": "Encode"}])).json()["data"]["id"]
+    groups = client.get(f"/torrents/{new_id}").json()["data"]["groups"]
+    assert [(g["id"], g["uploading_group"], g["role"]) for g in groups] == [
+        (DEMO_GROUP_ID, True, None), (OTHER_GROUP_ID, False, "Encode")]
+    unknown = client.post("/upload", json=upload_body(make_torrent("other.mkv"), secondary_groups=[
+        {"id": "77", "role": None}]))
+    assert unknown.json()["fails"] == ['Secondary group "77" not found.']
+
+
 def test_download_carries_the_private_announce_unless_public(
         client: httpx.Client, anon: httpx.Client) -> None:
     private = client.get(f"/torrents/{SAMPLE_TORRENT_ID}/download")
