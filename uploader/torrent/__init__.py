@@ -8,7 +8,8 @@
 Modules: `files` (what is shared, in mktorrent's order), `trackers` (private announce refusal),
 `piecesize` (the auto table), `hasher` (parallel SHA-1 pieces), `cache` (never hash twice),
 `metainfo` (torf, behind one error border), `progress` (callback value and terminal bar),
-`builder` (the pipeline step). torf and rich are imported only when used.
+`builder` (the pipeline step), `reuse` (verify and reuse an existing .torrent). torf and rich
+are imported only when used.
 """
 
 from uploader.torrent.builder import CREATED_BY, BuiltTorrent, build_torrent
@@ -21,6 +22,7 @@ from uploader.torrent.progress import (
     progress_bar,
     terminal_progress,
 )
+from uploader.torrent.reuse import reuse_torrent
 from uploader.torrent.trackers import PUBLIC_ANNOUNCE, check_trackers
 
 __all__ = [
@@ -38,5 +40,6 @@ __all__ = [
     "check_trackers",
     "progress_bar",
     "release_files",
+    "reuse_torrent",
     "terminal_progress",
 ]

@@ -84,7 +84,7 @@ class BuiltTorrent:
         return dest
 
 
-def _pieces(
+def release_pieces(
     release: Release,
     piece_size: int,
     *,
@@ -149,7 +149,7 @@ def build_torrent(
     listed_at = time.time()
     release = release_files(Path(path), exclude=exclude)
     size = choose_piece_size(release.total_size, piece_size)
-    digests, hashed = _pieces(
+    digests, hashed = release_pieces(
         release,
         size,
         cache_dir=cache_dir,
