@@ -1,0 +1,211 @@
+"""Mediainfo of a release: the text for the upload form, and what it says about the tracks.
+
+The text is what the `mediainfo` command prints (pymediainfo's `output="", full=False` is the
+same report from the same library), with one change: the `Complete name` line shows the path
+inside the torrent ("Show - 01.mkv", or "Batch/Show - 01.mkv" for a folder) instead of the
+absolute path on this machine, which would leak the seedbox's folder layout and means nothing
+to a downloader. For a folder the main file is the largest video file, and the log says which.
+
+Local detection (used when the site's `PUT /upload/mediainfo` cannot answer): the video codec as
+the site's id, audio languages, and subtitle languages split into text tracks (ASS, SRT, ...:
+fansubs or official per the profile) and bitmap tracks (PGS, VobSub: always official — they
+come from discs and broadcasts).
+
+A release without a video file (fonts, subtitles only), or a file libmediainfo cannot read,
+gives None and a warning: the upload goes ahead without mediainfo. pymediainfo's exceptions are
+translated here (`_parse`), nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from uploader.exceptions import MediainfoError
+from uploader.languages import NO_LANGUAGE, Languages
+
+log = logging.getLogger(__name__)
+
+MEDIAINFO_MAX = 65536  # the site's limit for the upload's `mediainfo` field
+VIDEO_EXTENSIONS = frozenset({
+    ".mkv", ".mp4", ".m4v", ".avi", ".ts", ".m2ts", ".mts", ".webm", ".mov", ".wmv", ".asf",
+    ".flv", ".mpg", ".mpeg", ".m2v", ".vob", ".ogm", ".ogv", ".rmvb", ".3gp",
+})
+# Subtitle formats that are text (as libmediainfo names them); anything else is a bitmap.
+TEXT_SUBTITLES = frozenset({
+    "ass", "ssa", "utf-8", "ascii", "srt", "subrip", "timed text", "webvtt", "ttml", "usf",
+    "kate", "tx3g", "mov_text", "sami", "eia-608", "eia-708", "arib std b24/b37",
+})
+_COMPLETE_NAME = re.compile(r"^(Complete name\s*: ).*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MediaReport:
+    """What mediainfo says about a release's main video file."""
+
+    text: str  # mediainfo-CLI text, Complete name torrent-relative, at most MEDIAINFO_MAX
+    main_file: Path  # on disk
+    name: str  # as in the torrent (the Complete name line)
+    video_codec: int  # the site's id; 0 = other
+    audio_langs: tuple[str, ...]  # site codes
+    subtitle_langs: tuple[str, ...]  # text subtitle tracks: fansub or official per profile
+    bitmap_subtitle_langs: tuple[str, ...]  # PGS / VobSub tracks: official subtitles
+    summary: str  # one line, for {mediainfo_summary}
+    truncated: bool = False
+
+
+def codec_id(format_: str | None, codec: str | None = None, version: str | None = None) -> int:
+    """The site's video_codec id for libmediainfo's Format (and Codec ID, Format version)."""
+    fmt = (format_ or "").strip().casefold()
+    codec_cf = (codec or "").strip().casefold()
+    if fmt == "avc":
+        return 1
+    if fmt == "hevc":
+        return 2
+    if fmt == "av1":
+        return 3
+    if fmt == "vp9":
+        return 4
+    if fmt == "mpeg video":
+        return 5 if (version or "").strip().casefold() == "version 2" else 0
+    if fmt == "mpeg-4 visual":
+        return 6
+    if fmt in ("wmv1", "wmv2") or (fmt == "vc-1" and codec_cf in ("wmv3", "wmva")):
+        return 7  # Windows Media Video 7/8/9 (WMV3 is VC-1's Simple/Main profile in ASF)
+    if fmt == "vc-1":
+        return 8
+    return 0
+
+
+def video_files(release: Path, files: Sequence[Path] | None = None) -> list[Path]:
+    """The release's video files (by extension), sorted by path."""
+    if files is None:
+        files = [release] if release.is_file() else [p for p in release.rglob("*")]
+    return sorted(f for f in files if f.suffix.casefold() in VIDEO_EXTENSIONS and f.is_file())
+
+
+def truncate(text: str, limit: int = MEDIAINFO_MAX) -> tuple[str, bool]:
+    """`text` cut at a line end to fit `limit` with a note saying so; (text, truncated)."""
+    if len(text) <= limit:
+        return text, False
+    note = f"\n[truncated by nekobt-upload: the full mediainfo is {len(text):,} characters]\n"
+    cut = text.rfind("\n", 0, limit - len(note))
+    cut = cut if cut > 0 else limit - len(note)
+    return text[:cut] + "\n" + note, True
+
+
+def _parse(path: Path) -> tuple[str, Any]:
+    """(CLI text, parsed tracks) from libmediainfo; MediainfoError when it cannot read."""
+    from xml.etree.ElementTree import ParseError
+
+    from pymediainfo import MediaInfo
+
+    try:
+        text = MediaInfo.parse(path, output="", full=False)
+        info = MediaInfo.parse(path)
+    except (OSError, RuntimeError, ValueError, ParseError) as exc:
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else str(exc)
+        raise MediainfoError(f"{path.name}: libmediainfo cannot read it ({reason}) — "
+                             "mediainfo is skipped", path=path) from None
+    return str(text), info
+
+
+def _shown_name(release: Path, main: Path) -> str:
+    if release.is_dir():
+        try:
+            return (Path(release.name) / main.relative_to(release)).as_posix()
+        except ValueError:
+            pass
+    return main.name
+
+
+def _track_langs(tracks: Iterable[Any], kind: str, name: str,
+                 languages: Languages) -> tuple[str, ...]:
+    found: list[str] = []
+    for number, track in enumerate(tracks, 1):
+        raw = str(track.language or "").strip()
+        if raw.casefold() in NO_LANGUAGE:
+            continue
+        code = languages.lookup(raw)
+        if code is None:
+            log.warning("%s: language %r of %s track %d is not a nekoBT language — not added",
+                        name, raw, kind, number)
+            continue
+        found.append(code)
+    return tuple(dict.fromkeys(found))
+
+
+def _described(track: Any) -> str:
+    """"Japanese FLAC", or just "ASS" for a track without a language."""
+    names = track.other_language or []
+    return f"{names[0]} {track.format}" if names else str(track.format)
+
+
+def _summary(video: Any, audio: list[Any], text: list[Any]) -> str:
+    parts = [" ".join(str(p) for p in (
+        video.format,
+        f"{video.width}x{video.height}" if video.width and video.height else None,
+        f"{video.bit_depth}-bit" if video.bit_depth else None,
+    ) if p)]
+    if audio:
+        parts.append("Audio: " + ", ".join(_described(t) for t in audio))
+    if text:
+        parts.append("Subtitles: " + ", ".join(_described(t) for t in text))
+    return " · ".join(parts)
+
+
+def read_mediainfo(release: Path, files: Sequence[Path] | None = None, *,
+                   languages: Languages | None = None) -> MediaReport | None:
+    """Mediainfo of the release's main video file, or None (with a warning) when there is
+    no video or libmediainfo cannot read it. `files`: the release's files on disk (default:
+    all files under `release`)."""
+    languages = languages or Languages.bundled()
+    candidates = video_files(release, files)
+    if not candidates:
+        log.warning("%s: no video file (fonts or subtitles only?) — mediainfo skipped",
+                    release.name)
+        return None
+    try:
+        main = max(candidates, key=lambda p: p.stat().st_size)  # first of equals, by path
+    except OSError as exc:
+        log.warning("%s: cannot read a video file (%s) — mediainfo skipped", release.name, exc)
+        return None
+    name = _shown_name(release, main)
+    if len(candidates) > 1:
+        log.info("%s: mediainfo of %s, the largest of %d video files", release.name, name,
+                 len(candidates))
+    try:
+        text, info = _parse(main)
+    except MediainfoError as exc:
+        log.warning("%s", exc)
+        return None
+    videos = [t for t in info.tracks if t.track_type == "Video"]
+    if not videos:
+        log.warning("%s: libmediainfo finds no video track (corrupt, or not a video?) — "
+                    "mediainfo skipped", name)
+        return None
+    audio = [t for t in info.tracks if t.track_type == "Audio"]
+    subs = [t for t in info.tracks if t.track_type == "Text"]
+    text_subs = [t for t in subs if str(t.format or "").casefold() in TEXT_SUBTITLES]
+    bitmap_subs = [t for t in subs if t not in text_subs]
+    text = _COMPLETE_NAME.sub(lambda m: m.group(1) + name, text, count=1)
+    text, truncated = truncate(text.rstrip("\n") + "\n")
+    if truncated:
+        log.info("%s: mediainfo is over %d characters — truncated, with a note", name,
+                 MEDIAINFO_MAX)
+    video = videos[0]
+    return MediaReport(
+        text=text,
+        main_file=main,
+        name=name,
+        video_codec=codec_id(video.format, video.codec_id, video.format_version),
+        audio_langs=_track_langs(audio, "audio", name, languages),
+        subtitle_langs=_track_langs(text_subs, "text", name, languages),
+        bitmap_subtitle_langs=_track_langs(bitmap_subs, "subtitle", name, languages),
+        summary=_summary(video, audio, subs),
+        truncated=truncated,
+    )
