@@ -104,6 +104,8 @@ def test_online_against_the_embedded_sandbox(capsys: pytest.CaptureFixture[str],
     code, out, _ = run(capsys, "profiles", "validate", "--online", "--sandbox",
                        "--profiles", str(folder), "--state-dir", str(tmp_path / "state"))
     assert code == 2
+    cached = json.loads((tmp_path / "state" / "cache" / "langs.json").read_text())
+    assert cached["data"]["convert"]["jp"] == "ja"  # the site's table, kept for offline runs
     assert out.splitlines() == [
         f"OK examplesubs ({ok})",
         f"{other}:1:13: group.id: your account (demo) is not a member of Other Group — only "

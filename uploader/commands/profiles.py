@@ -44,18 +44,23 @@ def validate(settings: Settings, names: Sequence[str], *, online: bool = False,
     from uploader.languages import load_languages
     from uploader.profiles import check_profiles
 
-    languages = load_languages(None, settings.state_dir / "cache" / "langs.json")
-    reports = check_profiles(settings.profiles_dir, names, languages=languages)
-    if online and reports:
-        from uploader.profiles.online import OnlineChecker
+    cache = settings.state_dir / "cache" / "langs.json"
+    if not online:
+        # Offline: the cached /langs table when there is one, else the bundled snapshot.
+        return check_profiles(settings.profiles_dir, names, languages=load_languages(None, cache))
+    from uploader.profiles.online import OnlineChecker
 
-        with client_factory(settings) as client:
-            checker = OnlineChecker(client)
-            for report in reports:
-                if report.profile is not None:
-                    errors, warnings = checker.check(report.profile)
-                    report.errors.extend(errors)
-                    report.warnings.extend(warnings)
+    with client_factory(settings) as client:
+        # Fetched now (ttl=0) and cached for later offline runs.
+        languages = load_languages(client, cache, ttl=0)
+        reports = check_profiles(settings.profiles_dir, names, languages=languages)
+        checker = OnlineChecker(client, languages=languages if languages.origin == "the site"
+                                else None)
+        for report in reports:
+            if report.profile is not None:
+                errors, warnings = checker.check(report.profile)
+                report.errors.extend(errors)
+                report.warnings.extend(warnings)
     return reports
 
 

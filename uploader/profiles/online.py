@@ -29,11 +29,12 @@ class SiteClient(Protocol):
 
 
 class OnlineChecker:
-    def __init__(self, client: SiteClient) -> None:
+    def __init__(self, client: SiteClient, *, languages: Languages | None = None) -> None:
+        """`languages`: the site's table when the caller already fetched it."""
         self.client = client
         self._me: Mapping[str, Any] | None = None
         self._my_groups: dict[str, Mapping[str, Any]] | None = None
-        self._langs: Languages | None = None
+        self._langs = languages
 
     @property
     def me(self) -> Mapping[str, Any]:
