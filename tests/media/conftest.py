@@ -83,14 +83,16 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "-c:a", "aac", "-b:a", "32k", "-c:s:0", "ass", "-c:s:1", "srt",
         "-metadata:s:a:0", "language=jpn", "-metadata:s:a:1", "language=eng",
         "-metadata:s:s:0", "language=eng")
-    # HEVC: Japanese FLAC; ASS without a language; SRT tagged Spanish (spa -> es-es).
+    # HEVC: Japanese FLAC and a Klingon one (no site code); ASS without a language; SRT
+    # tagged Spanish (spa -> es-es).
     made["hevc"] = ffmpeg(
         root / "hevc" / "[ExampleSubs] Show - 02 (720p).mkv",
         *VIDEO, *TONE, "-i", str(ass), "-i", str(srt),
-        "-map", "0", "-map", "1", "-map", "2", "-map", "3",
+        "-map", "0", "-map", "1", "-map", "1", "-map", "2", "-map", "3",
         "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
         "-c:a", "flac", "-c:s:0", "ass", "-c:s:1", "srt",
-        "-metadata:s:a:0", "language=jpn", "-metadata:s:s:1", "language=spa")
+        "-metadata:s:a:0", "language=jpn", "-metadata:s:a:1", "language=tlh",
+        "-metadata:s:s:1", "language=spa")
     av1 = av1_encoder()
     if av1 is not None:
         made["av1"] = ffmpeg(root / "av1" / "Show - 03.mkv", *VIDEO, *TONE, "-map", "0",

@@ -81,12 +81,16 @@ def test_h264_languages_and_tracks(media: dict[str, Path]) -> None:
     assert not report.truncated
 
 
-def test_hevc_languages(media: dict[str, Path]) -> None:
-    report = report_of(media["hevc"])
+def test_hevc_languages(media: dict[str, Path], caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="uploader.mediainfo"):
+        report = report_of(media["hevc"])
     assert report.audio_langs == ("ja",)
     assert report.subtitle_langs == ("es-es",)  # spa, through the site's es -> es-es
-    assert report.summary == ("HEVC 128x72 8-bit · Audio: Japanese FLAC · Subtitles: ASS, "
-                              "Spanish UTF-8")
+    assert report.summary == ("HEVC 128x72 8-bit · Audio: Japanese FLAC, tlh FLAC · "
+                              "Subtitles: ASS, Spanish UTF-8")
+    # A language the site has no code for is named, with where it came from, and left out.
+    assert caplog.messages == [f"{report.name}: language 'tlh' of audio track 2 is not a "
+                               "nekoBT language — not added"]
 
 
 def test_untagged_av1(media: dict[str, Path]) -> None:

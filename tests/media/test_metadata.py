@@ -229,3 +229,17 @@ def test_release_meta_passes_the_sandbox_checks(media: dict[str, Path], client: 
     answer = client.upload_checks(checks_body(meta, built.files,  # type: ignore[arg-type]
                                               built.announce_tiers))
     assert answer["fails"] == []
+
+
+def test_language_lists_stay_within_the_site_limit(tmp_path: Path, h264: MediaReport,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    many = tuple(f"c{i:03d}" for i in range(50))  # 249 characters joined
+    p = dataclasses.replace(profile(tmp_path), languages=dataclasses.replace(
+        profile(tmp_path).languages, audio=many))
+    report = dataclasses.replace(h264, audio_langs=("ja", "en", "es-es"))
+    with caplog.at_level(logging.WARNING, logger="uploader.metadata"):
+        merged = merge(p, report, client=None)
+    assert merged.audio == (*many, "ja", "en")
+    assert len(",".join(merged.audio)) == 255
+    assert caplog.messages == [f"{h264.name}: audio language es-es left out — the list would "
+                               "pass 256 characters"]
