@@ -232,3 +232,37 @@ def test_aliases_of_plain_values_work(tmp_path: Path) -> None:
             "languages: {audio: &langs [ja], fansub: *langs}\n")
     profile = load_profile_text(text, tmp_path / "p.yaml")
     assert profile.languages.fansub == ("ja",)
+
+
+def test_deep_nesting_is_a_clean_error(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    with pytest.raises(ProfileError) as info:  # PyYAML's own recursion gives up first
+        load_profile_text("group: " + "[" * 5000 + "\n", path)
+    assert str(info.value) == f"{path}: invalid YAML: nested too deep"
+    with pytest.raises(ProfileError) as info:  # parsed, but deeper than any profile nests
+        load_profile_text("group: " + "[" * 100 + "]" * 100 + "\n", path)
+    assert str(info.value) == (f"{path}:1:40: group: the document is too large or nests too "
+                               "deep (an alias loop?) — a profile is a few plain keys")
+
+
+def test_odd_yaml_collections_and_sizes(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    with pytest.raises(ProfileError) as info:
+        load_profile_text(MINIMAL + "torrent: !!omap [{private: true}]\n", path)
+    assert str(info.value) == f"{path}:5:10: torrent: unsupported tag !!omap — remove it"
+    with pytest.raises(ProfileError) as info:
+        load_profile_text(MINIMAL + "# " + "x" * (1 << 20) + "\n", path)
+    assert str(info.value) == f"{path}: the file is over 1048576 characters — is this a profile?"
+    with pytest.raises(ProfileError) as info:
+        load_profile_text(MINIMAL + "title: 2025-11-27\n", path)
+    assert str(info.value) == (f"{path}:5:8: title: expected a non-empty template text, got a "
+                               "date (2025-11-27)")
+    with pytest.raises(ProfileError) as info:
+        load_profile_text(MINIMAL + "level: 2.5\n", path)
+    assert str(info.value) == f"{path}:5:8: level: expected an integer from -1 to 4, got 2.5"
+
+
+def test_a_byte_order_mark_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert load_profile(path).group.tag == "ExampleSubs"
