@@ -38,9 +38,6 @@ TINY = ["-f", "lavfi", "-i", "testsrc=size=64x36:rate=25:duration=1"]
 TONE = ["-f", "lavfi", "-i", "sine=frequency=440:duration=1"]
 X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"]
 
-needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
-
-
 def ffmpeg(out: Path, *args: str) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from uploader.mediainfo import MEDIAINFO_MAX, MediaReport, codec_id, read_mediainfo, truncate
+from uploader.mediainfo import MEDIAINFO_MAX, MediaReport, read_mediainfo
 
 pytestmark = pytest.mark.needs_ffmpeg
 needs_cli = pytest.mark.skipif(shutil.which("mediainfo") is None,
@@ -57,16 +57,6 @@ def test_codec_ids(media: dict[str, Path], name: str, codec: int) -> None:
     if name not in media:
         pytest.skip("no AV1 encoder in this ffmpeg")
     assert report_of(media[name]).video_codec == codec
-
-
-def test_codec_id_table_for_what_ffmpeg_cannot_encode() -> None:
-    assert codec_id("VC-1", "WVC1") == 8
-    assert codec_id("VC-1", "V_MS/VFW/FOURCC / WVC1") == 8
-    assert codec_id("VC-1", "WMV3") == 7
-    assert codec_id("WMV1", "WMV1") == 7
-    assert codec_id("MPEG Video", None, "Version 1") == 0
-    assert codec_id("ProRes") == 0
-    assert codec_id(None) == 0
 
 
 def test_h264_languages_and_tracks(media: dict[str, Path]) -> None:
@@ -193,18 +183,6 @@ def read_full_text(path: Path) -> str:
 
     text = str(MediaInfo.parse(path, output="", full=False))
     return text.replace(str(path), path.name, 1).rstrip("\n") + "\n"
-
-
-def test_truncate_cuts_at_a_line_end() -> None:
-    text = "".join(f"line {i:05d}\n" for i in range(10_000))  # 110,000 characters
-    cut, truncated = truncate(text, limit=1000)
-    assert truncated
-    assert len(cut) <= 1000
-    body, note = cut.split("\n\n[", 1)
-    assert note == "truncated by nekobt-upload: the full mediainfo is 110,000 characters]\n"
-    assert text.startswith(body + "\n")
-    assert body.endswith(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
-    assert truncate("short\n", limit=1000) == ("short\n", False)
 
 
 def test_libmediainfo_errors_are_translated(tmp_path: Path) -> None:
