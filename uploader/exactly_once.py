@@ -115,8 +115,17 @@ def upload_once(
     """
     policy = policy or Policy()
     maybe_sent = in_doubt
+
+    def lookup() -> str | None:
+        # Only a POST that may have reached the site needs the patient loop; otherwise one
+        # lookup (which the client already retries) decides, and an unreachable site fails
+        # the release fast with nothing in doubt.
+        if maybe_sent:
+            return lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
+        return skip_upload(client, infohashes)
+
     for post in range(policy.max_posts):
-        existing = lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
+        existing = lookup()
         if existing is not None:
             status = "uploaded" if maybe_sent else "exists"
             on_event("lookup", {"found": existing, "status": status})
@@ -147,7 +156,7 @@ def upload_once(
         except ApiError as exc:
             if exc.status == 400:
                 # e.g. "already uploaded": believe only the site's infohash search.
-                found = lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
+                found = lookup()
                 if found is not None:
                     status = "uploaded" if maybe_sent else "exists"
                     on_event("duplicate", {"found": found, "message": exc.message})
@@ -156,7 +165,7 @@ def upload_once(
         on_event("uploaded", {"torrent_id": torrent_id})
         return Outcome("uploaded", torrent_id)
     # Out of POST attempts: one last definite answer decides.
-    existing = lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
+    existing = lookup()
     if existing is not None:
         return Outcome("uploaded" if maybe_sent else "exists", existing)
     raise UploaderError(

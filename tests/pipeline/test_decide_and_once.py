@@ -118,20 +118,36 @@ def test_not_sent_is_retried_after_a_lookup() -> None:
     assert (outcome.status, site.posts, site.lookups) == ("uploaded", 2, 2)
 
 
-def test_lookups_back_off_and_honour_429_until_answered() -> None:
+def test_in_doubt_lookups_back_off_and_honour_429_until_answered() -> None:
     site = FakeSite(lookup_script=["down", "429"])
-    outcome, waits, _ = run(site)
-    assert outcome.status == "uploaded"
+    site.store[HASH] = "77"
+    outcome, waits, _ = run(site, in_doubt=True)
+    assert (outcome.status, outcome.torrent_id, site.posts) == ("uploaded", "77", 0)
     assert waits[1] == 7.5
     assert 0.5 <= waits[0] <= 1.0
 
 
-def test_site_never_answers_is_in_doubt_and_posts_nothing() -> None:
+def test_lost_answer_then_site_down_keeps_asking_before_any_new_post() -> None:
+    site = FakeSite(post_script=["lost"], lookup_script=["ok", "down", "down"])
+    outcome, waits, _ = run(site)
+    assert (outcome.status, outcome.torrent_id, site.posts) == ("uploaded", "101", 1)
+    assert site.lookups == 4
+    assert len(waits) == 3  # one after the lost answer, two for the failed lookups
+
+
+def test_in_doubt_and_site_never_answers_posts_nothing() -> None:
     site = FakeSite(lookup_script=["down"] * 10)
     with pytest.raises(InDoubtError, match="nothing was uploaded twice"):
-        run(site)
+        run(site, in_doubt=True)
     assert site.posts == 0
     assert site.lookups == FAST.max_lookups
+
+
+def test_unreachable_site_without_doubt_fails_fast() -> None:
+    site = FakeSite(lookup_script=["down"])
+    with pytest.raises(TransportError, match="connection refused"):
+        run(site)
+    assert (site.posts, site.lookups) == (0, 1)
 
 
 def test_duplicate_400_becomes_exists_via_lookup() -> None:

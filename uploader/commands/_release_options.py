@@ -1,0 +1,54 @@
+"""Options shared by `upload` and `check`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def release_options(func: F) -> F:
+    options = [
+        click.argument("paths", nargs=-1, required=True,
+                       type=click.Path(path_type=Path)),
+        click.option("--profile", "profile_name", default=None, metavar="NAME",
+                     help="Profile to use (default: chosen by the [Tag] in the release name)."),
+        click.option("--ignore-warnings", is_flag=True,
+                     help="Upload even when the site's checks warn."),
+        click.option("--torrent-dir", type=click.Path(file_okay=False, path_type=Path),
+                     default=None, help="Where built .torrent files go "
+                     "(default: <state-dir>/torrents)."),
+        click.option("--no-detect", is_flag=True,
+                     help="Do not add languages/codec detected from the media."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def release_settings(settings: Any, profile_name: str | None, ignore_warnings: bool,
+                     torrent_dir: Path | None, no_detect: bool) -> Any:
+    return settings.with_(profile_name=profile_name, ignore_warnings=ignore_warnings,
+                          torrent_dir=torrent_dir, detect=not no_detect)
+
+
+def release_command(name: str, mode: str, doc: str) -> click.Command:
+    """The `upload` and `check` commands differ only in the pipeline's mode."""
+    from uploader.commands._common import settings_command
+
+    @click.command(name, help=doc)
+    @release_options
+    @settings_command
+    def command(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
+                ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool) -> int:
+        from uploader.runner import run_releases
+
+        settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
+                                    no_detect)
+        return run_releases(settings, list(paths), mode)
+
+    return command

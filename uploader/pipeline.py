@@ -1,0 +1,286 @@
+"""One release through the pipeline: the stages of PRODUCT.md, in order, journalled.
+
+    prepare (local, may overlap the previous release's site calls):
+        journal → pick profile → build torrent → read mediainfo
+    publish (site calls):
+        PUT /upload/mediainfo → merge → PUT /upload/checks → decide → infohash lookup →
+        POST /upload (exactly once) → GET /torrents/<id> → mark upgrades → seeding handoff
+
+Every failure becomes a journalled `rejected` or `failed` record with a message; nothing here
+prints. The caller (`uploader.runner`) turns records into output and exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from uploader import journal as J
+from uploader.decide import decide
+from uploader.exactly_once import Policy, lookup_until_answered, skip_upload, upload_once
+from uploader.exceptions import (
+    AuthError,
+    CancelledError,
+    ChecksError,
+    ConfigError,
+    UploaderError,
+)
+from uploader.payloads import checks_body, for_journal, upload_body
+from uploader.settings import Settings, ensure_private_dir
+
+if TYPE_CHECKING:
+    from uploader.api import NekoClient
+    from uploader.journal import Journal, ReleaseRecord
+    from uploader.mediainfo import MediaReport
+    from uploader.profiles import Profile
+    from uploader.torrent import BuiltTorrent
+
+log = logging.getLogger(__name__)
+
+CHECK = "check"
+UPLOAD = "upload"
+
+
+def fingerprint(path: Path) -> str:
+    """Content identity of a release: size, mtime and inode of each file (cheap, no hashing)."""
+    if path.is_file():
+        st = path.stat()
+        return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+    parts = []
+    for root, dirs, files in os.walk(path):
+        dirs.sort()
+        for name in sorted(files):
+            full = Path(root, name)
+            try:
+                st = full.stat()
+            except OSError:
+                continue
+            parts.append(f"{full.relative_to(path)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+    import hashlib
+
+    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass
+class Prepared:
+    """A release ready for the site (or already failed locally: `error` is set)."""
+
+    path: Path
+    record: ReleaseRecord
+    profile: Profile | None = None
+    built: BuiltTorrent | None = None
+    torrent_file: Path | None = None
+    report: MediaReport | None = None
+    error: UploaderError | None = None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: Settings,
+        client: NekoClient,
+        journal: Journal,
+        profiles: dict[str, Profile],
+        *,
+        cancel: threading.Event | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        policy: Policy | None = None,
+        progress: Callable[[Any], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.client = client
+        self.journal = journal
+        self.profiles = profiles
+        self.cancel = cancel or threading.Event()
+        self.sleep = sleep
+        self.policy = policy or Policy()
+        self.progress = progress
+
+    # -- local stages -------------------------------------------------------------------------
+
+    def prepare(self, path: Path) -> Prepared:
+        from uploader.mediainfo import read_mediainfo
+        from uploader.profiles import select_profile
+        from uploader.torrent import build_torrent
+
+        path = path.resolve()
+        record = self.journal.start(str(path), fingerprint(path))
+        prepared = Prepared(path, record)
+        try:
+            if self.cancel.is_set():
+                raise CancelledError("shutdown requested — release left queued")
+            profile = select_profile(self.profiles, path.name, self.settings.profile_name)
+            prepared.profile = profile
+            record = self.journal.update(record.id, state=J.BUILDING, profile=profile.name)
+            built = build_torrent(
+                path,
+                trackers=[list(tier) for tier in profile.trackers],
+                private=profile.torrent.private,
+                source=profile.torrent.source,
+                piece_size=profile.torrent.piece_size,
+                exclude=profile.torrent.exclude,
+                cache_dir=self.settings.state_dir / "cache",
+                progress=self.progress,
+                cancel=self.cancel,
+            )
+            prepared.built = built
+            torrents_dir = ensure_private_dir(self.settings.torrents_dir)
+            torrent_file = torrents_dir / f"{path.name}.torrent"
+            built.write(torrent_file)
+            prepared.torrent_file = torrent_file
+            self.journal.update(record.id, infohash=built.infohash,
+                                torrent_file=str(torrent_file), kind="built",
+                                detail={"files": len(built.files),
+                                        "hashed_bytes": built.hashed_bytes})
+            if profile.upload.include_mediainfo or self.settings.detect:
+                prepared.report = read_mediainfo(path, built.local_files)
+        except UploaderError as exc:
+            prepared.error = exc
+        prepared.record = self.journal.get(record.id)
+        return prepared
+
+    # -- site stages --------------------------------------------------------------------------
+
+    def publish(self, prepared: Prepared, mode: str) -> ReleaseRecord:
+        record = prepared.record
+        try:
+            if prepared.error is not None:
+                raise prepared.error
+            return self._publish(prepared, mode)
+        except AuthError:
+            self.journal.update(record.id, state=J.FAILED, error="authentication refused (401)")
+            raise
+        except ChecksError as exc:
+            return self.journal.update(record.id, state=J.REJECTED, fails=exc.fails,
+                                       warns=exc.warns, error=exc.message, permanent=True,
+                                       kind="rejected")
+        except UploaderError as exc:
+            current = self.journal.get(record.id)
+            # In doubt: keep `uploading` so the next run resolves it by infohash.
+            state = J.UPLOADING if current.state == J.UPLOADING else J.FAILED
+            return self.journal.update(record.id, state=state, error=str(exc),
+                                       permanent=isinstance(exc, ConfigError),
+                                       attempts=current.attempts + 1, kind="error",
+                                       detail={"type": type(exc).__name__})
+
+    def _publish(self, prepared: Prepared, mode: str) -> ReleaseRecord:
+        from uploader.metadata import release_meta
+
+        profile, built = prepared.profile, prepared.built
+        assert profile is not None  # prepare() sets both or sets error
+        assert built is not None
+        record = prepared.record
+        hashes = [h for h in (built.infohash, record.site_infohash) if h]
+
+        if mode == UPLOAD:
+            # Already there (uploaded by hand, by an earlier run, or in doubt after a crash):
+            # the site's answer decides, before checks can reject a re-run.
+            if record.state == J.UPLOADING:
+                found = lookup_until_answered(self.client, hashes, policy=self.policy,
+                                              sleep=self.sleep)
+            else:
+                found = skip_upload(self.client, hashes)
+            if found is not None:
+                ours = record.state in (J.UPLOADING, J.UPLOADED)
+                status = J.UPLOADED if ours else J.EXISTS
+                # A crash may have come between the upload and its follow-ups: finish them.
+                return self._after_upload(prepared, status, found,
+                                          self._journalled_upgrades(record.id))
+
+        self.journal.update(record.id, state=J.CHECKING)
+        meta = release_meta(profile, prepared.path, built, prepared.report, client=self.client,
+                            detect=self.settings.detect)
+        self.journal.update(record.id, title=meta.title, kind="metadata",
+                            detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
+                                    "fansub": meta.fansub_langs, "codec": meta.video_codec})
+        body = checks_body(meta, built.files, built.announce_tiers)
+        self.journal.record(record.id, "request", {"endpoint": "PUT /upload/checks",
+                                                   "body": for_journal(body)})
+        checks = self.client.upload_checks(body)  # type: ignore[arg-type]
+        self.journal.record(record.id, "answer", {"endpoint": "PUT /upload/checks",
+                                                  "data": dict(checks)})
+        fails, warns = list(checks.get("fails", [])), list(checks.get("warns", []))
+        decision = decide(fails, warns, ignore_all=self.settings.ignore_warnings,
+                          accepted=profile.upload.ignore_warnings)
+        from uploader.upgrades import torrent_ids
+
+        upgrade_ids = torrent_ids(checks.get("upgraded_torrents") or [])
+        if not decision.ok:
+            return self.journal.update(record.id, state=J.REJECTED, fails=fails, warns=warns,
+                                       error=decision.reason(), permanent=True)
+        if mode == CHECK:
+            return self.journal.update(record.id, state=J.CHECKED, fails=[], warns=warns,
+                                       upgraded=upgrade_ids, error=None)
+
+        if self.cancel.is_set():
+            raise CancelledError("shutdown requested — release checked, not uploaded")
+        upload = upload_body(meta, built.raw, ignore_warnings=decision.ignore_warnings)
+
+        def on_attempt(n: int) -> None:
+            self.journal.update(record.id, state=J.UPLOADING, kind="request", warns=warns,
+                                detail={"endpoint": "POST /upload", "attempt": n,
+                                        "body": for_journal(upload)})
+
+        outcome = upload_once(
+            self.client, upload, hashes, in_doubt=record.state == J.UPLOADING,
+            on_attempt=on_attempt,
+            on_event=lambda kind, detail: self.journal.record(record.id, kind, detail),
+            policy=self.policy, sleep=self.sleep,
+        )
+        status = J.UPLOADED if outcome.status == "uploaded" else J.EXISTS
+        return self._after_upload(prepared, status, outcome.torrent_id, upgrade_ids,
+                                  warns=warns)
+
+    def _journalled_upgrades(self, release_id: int) -> list[str]:
+        """`upgraded_torrents` of the last checks answer recorded for this release."""
+        from uploader.upgrades import torrent_ids
+
+        for event in reversed(self.journal.events(release_id)):
+            if event.kind == "answer" and event.detail.get("endpoint") == "PUT /upload/checks":
+                return torrent_ids(event.detail.get("data", {}).get("upgraded_torrents") or [])
+        return []
+
+    def _done(self, release_id: int, kind: str) -> bool:
+        return any(e.kind == kind for e in self.journal.events(release_id))
+
+    def _after_upload(self, prepared: Prepared, status: str, torrent_id: str,
+                      upgrade_ids: list[str] | None, *, warns: list[str] | None = None
+                      ) -> ReleaseRecord:
+        """Verify on the site, mark upgrades, hand off for seeding; journal each."""
+        profile = prepared.profile
+        assert profile is not None
+        fields: dict[str, Any] = {"warns": warns} if warns else {}
+        record = self.journal.update(prepared.record.id, state=status, torrent_id=torrent_id,
+                                     error=None, **fields)
+        site = self.client.get_torrent(torrent_id)
+        site_hash = str(site.get("infohash") or "").lower() or None
+        record = self.journal.update(record.id, site_infohash=site_hash,
+                                     waiting_approve=bool(site.get("waiting_approve")),
+                                     kind="verified", detail={"infohash": site_hash})
+        if site_hash and record.infohash and site_hash != record.infohash:
+            log.warning("%s: the site lists infohash %s, ours is %s", prepared.path.name,
+                        site_hash, record.infohash)
+        if (status == J.UPLOADED and upgrade_ids and profile.upload.mark_upgrades
+                and not self._done(record.id, "upgrades")):
+            from uploader.upgrades import mark_upgraded
+
+            result = mark_upgraded(self.client, torrent_id, upgrade_ids)
+            record = self.journal.update(record.id, upgraded=list(result.marked),
+                                         kind="upgrades",
+                                         detail={"marked": result.marked,
+                                                 "bad_torrents": result.bad_torrents})
+        if (status == J.UPLOADED and profile.seed.copy_torrent_to is not None
+                and not self._done(record.id, "seeding")):
+            from uploader.seeding import hand_off
+
+            dest = hand_off(self.client, torrent_id, prepared.path.name,
+                            Path(profile.seed.copy_torrent_to))
+            record = self.journal.update(record.id, kind="seeding",
+                                         detail={"copied_to": str(dest)})
+        return record

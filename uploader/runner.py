@@ -1,0 +1,162 @@
+"""Run the pipeline over several releases: output, exit codes, the embedded sandbox.
+
+Releases go one after another; while one talks to the site, the next one is hashed (one
+builder thread), since hashing is the slow local part and site calls are mostly waiting.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from uploader import journal as J
+from uploader.exceptions import AuthError, ConfigError, UploaderError
+from uploader.settings import Settings
+
+if TYPE_CHECKING:
+    from uploader.pipeline import Pipeline, Prepared
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH = 0, 1, 2, 3
+
+
+@dataclass
+class Summary:
+    records: list[J.ReleaseRecord] = field(default_factory=list)
+    config_errors: int = 0
+
+    def exit_code(self) -> int:
+        if self.config_errors:
+            return EXIT_CONFIG
+        good = {J.UPLOADED, J.EXISTS, J.CHECKED}
+        return EXIT_OK if all(r.state in good for r in self.records) else EXIT_FAILED
+
+
+def check_paths(paths: Sequence[Path]) -> list[Path]:
+    """Every PATH must exist and be a file or folder: checked before any work starts."""
+    if not paths:
+        raise ConfigError("PATH: none given — name at least one file or folder to upload")
+    out = []
+    for path in paths:
+        if not path.exists():
+            raise ConfigError(f"{path}: no such file or folder — check the path")
+        if not (path.is_file() or path.is_dir()):
+            raise ConfigError(f"{path}: not a regular file or folder")
+        out.append(path)
+    return out
+
+
+@contextmanager
+def site_settings(settings: Settings) -> Iterator[Settings]:
+    """With --sandbox, start the embedded sandbox on loopback and point settings at it."""
+    if not settings.sandbox:
+        yield settings
+        return
+    from uploader.sandbox import DEMO_API_KEY, start_sandbox
+    from uploader.secret import Secret
+
+    server = start_sandbox()
+    try:
+        log.info("sandbox: serving a demo nekoBT at %s", server.url)
+        yield settings.with_(api_url=server.url, api_key=Secret(DEMO_API_KEY),
+                             state_dir=settings.state_dir / "sandbox")
+    finally:
+        server.close()
+
+
+def describe(record: J.ReleaseRecord, api_url: str) -> str:
+    """One human line per release."""
+    name = Path(record.path).name
+    site = api_url.removesuffix("/api/v1")
+    if record.state in (J.UPLOADED, J.EXISTS):
+        extra = " (waiting for staff approval)" if record.waiting_approve else ""
+        verb = "uploaded" if record.state == J.UPLOADED else "already on the site"
+        text = f"{verb}: {name} → {site}/torrents/{record.torrent_id}{extra}"
+        if record.upgraded:
+            text += f"\n  marked upgraded: {', '.join(record.upgraded)}"
+        return text
+    if record.state == J.CHECKED:
+        lines = [f"checked: {name} — the site's checks passed", f"  title: {record.title}"]
+        lines += [f"  warning (accepted): {w}" for w in record.warns]
+        return "\n".join(lines)
+    lines = [f"{record.state}: {name}"]
+    lines += [f"  fail: {f}" for f in record.fails]
+    lines += [f"  warning: {w}" for w in record.warns]
+    if record.error and not record.fails:
+        lines.append(f"  {record.error}")
+    return "\n".join(lines)
+
+
+def emit(record: J.ReleaseRecord, settings: Settings, out: TextIO) -> None:
+    if settings.json:
+        out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
+    else:
+        out.write(describe(record, settings.api_url) + "\n")
+    out.flush()
+
+
+def run_releases(
+    settings: Settings,
+    paths: Sequence[Path],
+    mode: str,
+    *,
+    out: TextIO | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
+    """`upload` / `check`: every PATH once, in order. Returns the exit code."""
+    from uploader.api import NekoClient
+    from uploader.journal import Journal
+    from uploader.pipeline import Pipeline
+    from uploader.profiles import load_profiles
+
+    out = out or sys.stdout
+    paths = check_paths(paths)
+    profiles = load_profiles(settings.profiles_dir)
+    summary = Summary()
+    with site_settings(settings) as settings:
+        key = settings.require_key()
+        with NekoClient(settings.api_url, key) as client, \
+                Journal.in_state_dir(settings.state_dir) as journal:
+            pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
+                                progress=_progress_for(settings))
+            for record, error in _pipelined(pipeline, paths, mode):
+                summary.records.append(record)
+                if isinstance(error, ConfigError):
+                    summary.config_errors += 1
+                emit(record, settings, out)
+    return summary.exit_code()
+
+
+def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str
+               ) -> Iterator[tuple[J.ReleaseRecord, UploaderError | None]]:
+    """Prepare release i+1 in a thread while release i is published."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build") as pool:
+        future: Future[Prepared] = pool.submit(pipeline.prepare, paths[0])
+        for index in range(len(paths)):
+            prepared = future.result()
+            if index + 1 < len(paths):
+                future = pool.submit(pipeline.prepare, paths[index + 1])
+            try:
+                record = pipeline.publish(prepared, mode)
+            except AuthError:
+                pipeline.cancel.set()  # the key is refused: stop, hash nothing more
+                raise
+            yield record, prepared.error
+
+
+def _progress_for(settings: Settings) -> Any:
+    """A progress bar on an interactive terminal; nothing in --json or non-TTY use."""
+    if settings.json or settings.verbosity < 0 or not sys.stderr.isatty():
+        return None
+    from uploader.torrent.progress import terminal_progress
+
+    return terminal_progress()
