@@ -1,0 +1,96 @@
+"""`nekobt-upload watch`: the real parts wired to the daemon.
+
+Profiles are loaded (a broken set at start is a configuration error, exit 2), the sandbox is
+started for `--sandbox`, the API client, journal and pipeline are opened, and the daemon runs
+until a signal (or, with `--once`, until what was there is done). If an upload is still in
+flight when the grace period ends, the process leaves at once: the journal already records it
+as `uploading`, which the next start resolves by infohash.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from uploader.exceptions import CancelledError, ConfigError
+from uploader.settings import Settings
+from uploader.watch.daemon import Daemon, WatchOptions
+
+
+def check_dirs(dirs: Sequence[Path]) -> tuple[Path, ...]:
+    """Every DIR must be an existing folder: checked before anything starts (exit 2)."""
+    if not dirs:
+        raise ConfigError("DIR: none given — name at least one folder to watch")
+    for folder in dirs:
+        if not folder.exists():
+            raise ConfigError(f"{folder}: no such folder — create it or fix the path")
+        if not folder.is_dir():
+            raise ConfigError(f"{folder}: not a folder — watch the folder releases are put in")
+    return tuple(dirs)
+
+
+def cancellable_sleep(cancel: threading.Event) -> Callable[[float], None]:
+    """A sleep that ends a backoff wait at shutdown instead of sitting it out."""
+
+    def sleep(seconds: float) -> None:
+        if cancel.wait(seconds):
+            raise CancelledError("shutdown requested while waiting to ask the site again")
+
+    return sleep
+
+
+def watch(
+    settings: Settings,
+    dirs: Sequence[Path],
+    *,
+    once: bool = False,
+    polling: bool = False,
+    settle: float = 10.0,
+    jobs: int = 1,
+    out: TextIO | None = None,
+) -> int:
+    """Run the daemon; the exit code (AuthError and ConfigError propagate to the CLI)."""
+    from uploader.api import NekoClient
+    from uploader.journal import Journal
+    from uploader.pipeline import Pipeline
+    from uploader.profiles import load_profiles
+    from uploader.runner import emit, site_settings
+
+    roots = check_dirs(dirs)
+    if settings.verbosity < 2:
+        # watchdog logs every inotify event at DEBUG; keep that for -vv.
+        logging.getLogger("watchdog").setLevel(logging.INFO)
+    profiles = load_profiles(settings.profiles_dir)
+    stdout = out or sys.stdout
+    cancel = threading.Event()
+    with site_settings(settings) as site:
+        key = site.require_key()
+        with NekoClient(site.api_url, key) as client, \
+                Journal.in_state_dir(site.state_dir) as journal:
+            pipeline = Pipeline(site, client, journal, profiles, cancel=cancel,
+                                sleep=cancellable_sleep(cancel))
+            options = WatchOptions(
+                roots, settle=settle, jobs=jobs, once=once, polling=polling,
+                profiles_dir=site.profiles_dir,
+                skip=(site.state_dir, site.torrents_dir, site.profiles_dir),
+            )
+            daemon = Daemon(options, pipeline, journal,
+                            emit=lambda record: emit(record, site, stdout),
+                            load_profiles=lambda: load_profiles(site.profiles_dir))
+            code = daemon.run()
+            if daemon.abandoned:
+                _leave_now(code, stdout)
+    return code
+
+
+def _leave_now(code: int, out: TextIO) -> None:
+    """Exit with a worker still blocked on the network: no cleanup may wait for it."""
+    out.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
