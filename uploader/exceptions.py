@@ -17,7 +17,7 @@ exit codes in one place (`uploader.cli`).
     │   └── ServerError ............ 5xx
     ├── TransportError ............. no answer: timeout, refused or dropped connection
     ├── TorrentError ............... building or reading a .torrent failed
-    │   └── PrivateAnnounceError ... a private announce URL would leak the torrent key
+    │   └── PrivateAnnounceError ... a private announce URL would leak the key (also ConfigError)
     ├── MediainfoError ............. libmediainfo could not read a file
     ├── JournalError ............... the state database is unusable
     └── CancelledError ............. shutdown requested while work was running
@@ -172,8 +172,11 @@ class TorrentError(UploaderError):
         self.path = Path(path) if path is not None else None
 
 
-class PrivateAnnounceError(TorrentError):
-    """A tracker URL carries a torrent key; it must never go into an uploaded torrent."""
+class PrivateAnnounceError(TorrentError, ConfigError):
+    """A tracker URL carries a torrent key; it must never go into an uploaded torrent.
+
+    Also a ConfigError (exit 2): the fix is in the profile's trackers.
+    """
 
     def __init__(self, message: str, *, url_hint: str) -> None:
         super().__init__(message)

@@ -73,6 +73,7 @@ class Prepared:
 
     path: Path
     record: ReleaseRecord
+    prior_state: str = J.QUEUED  # the journal's state before this run touched it
     profile: Profile | None = None
     built: BuiltTorrent | None = None
     torrent_file: Path | None = None
@@ -111,13 +112,16 @@ class Pipeline:
 
         path = path.resolve()
         record = self.journal.start(str(path), fingerprint(path))
-        prepared = Prepared(path, record)
+        prepared = Prepared(path, record, prior_state=record.state)
+        # In doubt (`uploading`) or done: keep that state until the site has been asked.
+        keep = record.state in (J.UPLOADING, J.UPLOADED, J.EXISTS)
         try:
             if self.cancel.is_set():
                 raise CancelledError("shutdown requested — release left queued")
             profile = select_profile(self.profiles, path.name, self.settings.profile_name)
             prepared.profile = profile
-            record = self.journal.update(record.id, state=J.BUILDING, profile=profile.name)
+            fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
+            record = self.journal.update(record.id, profile=profile.name, **fields)
             built = build_torrent(
                 path,
                 trackers=[list(tier) for tier in profile.trackers],
@@ -178,16 +182,17 @@ class Pipeline:
         record = prepared.record
         hashes = [h for h in (built.infohash, record.site_infohash) if h]
 
+        prior = prepared.prior_state
         if mode == UPLOAD:
             # Already there (uploaded by hand, by an earlier run, or in doubt after a crash):
             # the site's answer decides, before checks can reject a re-run.
-            if record.state == J.UPLOADING:
+            if prior == J.UPLOADING:
                 found = lookup_until_answered(self.client, hashes, policy=self.policy,
                                               sleep=self.sleep)
             else:
                 found = skip_upload(self.client, hashes)
             if found is not None:
-                ours = record.state in (J.UPLOADING, J.UPLOADED)
+                ours = prior in (J.UPLOADING, J.UPLOADED)
                 status = J.UPLOADED if ours else J.EXISTS
                 # A crash may have come between the upload and its follow-ups: finish them.
                 return self._after_upload(prepared, status, found,
@@ -228,7 +233,7 @@ class Pipeline:
                                         "body": for_journal(upload)})
 
         outcome = upload_once(
-            self.client, upload, hashes, in_doubt=record.state == J.UPLOADING,
+            self.client, upload, hashes, in_doubt=prior == J.UPLOADING,
             on_attempt=on_attempt,
             on_event=lambda kind, detail: self.journal.record(record.id, kind, detail),
             policy=self.policy, sleep=self.sleep,

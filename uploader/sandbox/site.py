@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -39,6 +40,7 @@ class LoggedRequest(NamedTuple):
     query: dict[str, str]
     json: Any  # the parsed JSON body, or None
     fault: str | None = None  # the injected fault this request got, if any
+    at: float = 0.0  # time.monotonic() when the site received it: tests check waits with it
 
 
 class Answer(Exception):
@@ -192,7 +194,8 @@ class Site:
         body, bad_json = _parse_json(raw_body)
         with self.lock:
             fault = self.faults.take(method, path)
-            self._log(LoggedRequest(method, path, query, body, fault.kind if fault else None))
+            self._log(LoggedRequest(method, path, query, body, fault.kind if fault else None,
+                                    time.monotonic()))
             if fault is not None and fault.kind not in ("slow", "drop"):
                 return _fault_response(fault), fault
             if not full_path.startswith(API_ROOT + "/"):
