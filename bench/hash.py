@@ -257,7 +257,7 @@ def main() -> None:
             data_dir = work / "data"
             data_dir.mkdir()
             path = make(data_dir, block)
-            time.sleep(2.5)  # past the cache's racy window, so the cached run can hit
+            time.sleep(1.0)  # past the cache's racy window, so the cached run can hit
             rows.append(bench_case(name, path, runs, work))
             print(f"done: {name} (load {os.getloadavg()[0]:.2f})", flush=True)
     print()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from torrent_helpers import OLD, TRACKERS, data, verify_pieces, write_tree
 
-from uploader.torrent import Progress, build_torrent
-from uploader.torrent.cache import RACY_SECONDS, SUFFIX
+from uploader.torrent import Progress, build_torrent, release_files
+from uploader.torrent.cache import RACY_SECONDS, SUFFIX, is_racy
 
 KiB = 1024
 TREE = {
@@ -136,14 +136,22 @@ def test_changes_elsewhere_keep_the_hit(releases: dict[str, Path], tmp_path: Pat
     assert hashed == 0
 
 
-def test_freshly_written_files_are_not_cached(tmp_path: Path) -> None:
-    # Modified within the racy window: timestamps cannot prove a later write yet.
-    root = write_tree(tmp_path / "fresh", TREE, mtime=None)
+def test_racy_timestamps_are_not_cached(tmp_path: Path) -> None:
+    # A timestamp newer than the listing minus RACY_SECONDS (here: in the future, as clock
+    # skew on a network share gives) cannot prove that a later write would change it.
+    root = write_tree(tmp_path / "fresh", TREE, mtime=int(time.time()) + 3600)
     cache = tmp_path / "cache"
     _, hashed1, _ = build(root, cache)
     _, hashed2, _ = build(root, cache)
     assert hashed1 == hashed2 == sum(map(len, TREE.values()))
     assert not list(cache.glob(f"*{SUFFIX}"))
+
+
+def test_is_racy_window(tmp_path: Path) -> None:
+    release = release_files(write_tree(tmp_path / "r", {"a": b"x"}, mtime=OLD))
+    newest = max(release.files[0].identity.mtime_ns, release.files[0].identity.ctime_ns) / 1e9
+    assert is_racy(release, now=newest + RACY_SECONDS / 2)
+    assert not is_racy(release, now=newest + RACY_SECONDS * 2)
 
 
 def test_unusable_cache_dir_only_logs(

@@ -5,9 +5,13 @@ for every file its path on disk, torrent path, size, mtime_ns, ctime_ns, inode a
 write, touch, rename or replacement changes the key, so a changed file can never be served
 stale hashes: there is nothing to invalidate, a changed release simply misses.
 
-One more guard, as git does for its index ("racily clean" files): when a file was modified
-within `RACY_SECONDS` of hashing, a later same-size write could keep the same timestamps on a
-coarse-clock filesystem, so such results are not stored.
+One more guard, as git does for its index ("racily clean" files): a write that lands in the
+same timestamp tick as the previous one keeps mtime and ctime unchanged. That can only happen
+if we looked at the file within one tick of its last write, so results are not stored when a
+file changed less than `RACY_SECONDS` before the listing (or carries a future timestamp).
+Linux filesystems tick every 1-10 ms at worst (6.13+ even give fine-grained stamps once a file
+was looked at); 0.1 s is a wide margin that still lets `encode && check && upload` in CI hash
+once. Not covered: FAT's 2-second mtime.
 
 Entries are small files (`<key>.pieces`: a header line and the 20-byte digests), written to a
 temporary name and renamed into place, so a crash never leaves a torn entry. A damaged entry
@@ -31,7 +35,7 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"nekobt-upload piece cache v1\n"
 SUFFIX = ".pieces"
-RACY_SECONDS = 2.0
+RACY_SECONDS = 0.1
 MAX_ENTRIES = 2000
 
 
