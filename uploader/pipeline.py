@@ -37,6 +37,7 @@ from uploader.settings import Settings, ensure_private_dir
 if TYPE_CHECKING:
     from uploader.api import NekoClient
     from uploader.journal import Journal, ReleaseRecord
+    from uploader.languages import Languages
     from uploader.mediainfo import MediaReport
     from uploader.profiles import Profile
     from uploader.torrent import BuiltTorrent
@@ -102,6 +103,17 @@ class Pipeline:
         self.sleep = sleep
         self.policy = policy or Policy()
         self.progress = progress
+        self._languages: Languages | None = None
+
+    @property
+    def languages(self) -> Languages:
+        """The site's language table: fetched once per run, cached on disk for a day."""
+        if self._languages is None:
+            from uploader.languages import load_languages
+
+            self._languages = load_languages(
+                self.client, self.settings.state_dir / "cache" / "langs.json")
+        return self._languages
 
     # -- local stages -------------------------------------------------------------------------
 
@@ -200,7 +212,7 @@ class Pipeline:
 
         self.journal.update(record.id, state=J.CHECKING)
         meta = release_meta(profile, prepared.path, built, prepared.report, client=self.client,
-                            detect=self.settings.detect)
+                            detect=self.settings.detect, languages=self.languages)
         self.journal.update(record.id, title=meta.title, kind="metadata",
                             detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
                                     "fansub": meta.fansub_langs, "codec": meta.video_codec})

@@ -1,0 +1,81 @@
+"""SIGKILL at the worst moments of a one-shot upload, then a re-run: exactly one torrent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from e2e_world import World
+
+from uploader.sandbox import SAMPLE_TORRENT_ID
+
+V2 = "[ExampleSubs] Sample Show - 01v2 (1080p).mkv"
+TITLE = "[ExampleSubs] Sample Show - 01v2 (1080p)"
+
+
+def start(world: World, *args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEKOBT_")}
+    env.update(NEKOBT_API_URL=world.server.url, NEKOBT_STATE_DIR=str(world.state),
+               NEKOBT_PROFILES=str(world.profiles), NEKOBT_API_KEY=world.key)
+    return subprocess.Popen([sys.executable, "-m", "uploader", *args], env=env, cwd=world.tmp,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def kill_when(world: World, proc: subprocess.Popen[str], method: str, path: str) -> None:
+    deadline = time.monotonic() + 60
+    while not any((r.method, r.path) == (method, path) for r in world.site.requests):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the request never came"
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+
+
+def test_sigkill_while_the_upload_post_is_in_flight(world: World) -> None:
+    # The site stores the upload, then takes 30 s to answer: the process dies in between.
+    world.site.faults.slow(30, method="POST", path="/upload")
+    release = world.release(V2)
+    kill_when(world, start(world, "upload", "--json", str(release)), "POST", "/upload")
+    assert len(world.uploads_titled(TITLE)) == 1
+    (doubt,) = world.cli("status", "--json").records()
+    assert doubt["status"] == "uploading"
+
+    run = world.cli("upload", "--json", str(release))
+    assert run.code == 0, run.err
+    (record,) = run.records()
+    assert record["status"] == "uploaded"
+    (stored,) = world.uploads_titled(TITLE)
+    assert record["torrent_id"] == stored.id
+    assert len(world.posts()) == 1
+    # The follow-ups the crash skipped are done on the re-run.
+    assert record["upgraded"] == [SAMPLE_TORRENT_ID]
+    assert world.site.torrents[SAMPLE_TORRENT_ID].upgraded == stored.id
+
+
+def test_sigkill_before_the_post_then_rerun_uploads_once(world: World) -> None:
+    world.site.faults.slow(30, method="PUT", path="/upload/checks")
+    release = world.release(V2)
+    kill_when(world, start(world, "upload", str(release)), "PUT", "/upload/checks")
+    assert world.posts() == []
+    run = world.cli("upload", "--json", str(release))
+    assert run.code == 0, run.err
+    assert run.records()[0]["status"] == "uploaded"
+    assert len(world.posts()) == 1
+    assert len(world.uploads_titled(TITLE)) == 1
+
+
+def test_sigint_exits_130_and_leaves_a_retryable_record(world: World) -> None:
+    world.site.faults.slow(30, method="PUT", path="/upload/checks")
+    proc = start(world, "upload", str(world.release(V2)))
+    deadline = time.monotonic() + 60
+    while not any(r.path == "/upload/checks" for r in world.site.requests):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert world.posts() == []
