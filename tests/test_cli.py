@@ -52,3 +52,27 @@ def test_help_imports_no_heavy_module() -> None:
 def test_every_registered_command_has_help_text() -> None:
     for name, (_module, help_) in COMMANDS.items():
         assert help_.strip(), name
+
+
+def test_every_command_is_present_has_help_and_is_in_the_readme() -> None:
+    from pathlib import Path
+
+    from uploader.cli import available_commands
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert set(available_commands()) == set(COMMANDS)
+    for name in COMMANDS:
+        result = run(name, "--help")
+        assert result.returncode == 0, (name, result.stderr)
+        assert "Usage: nekobt-upload" in result.stdout
+        assert f"`{name}" in readme, name
+
+
+def test_readme_commands_are_what_ci_runs() -> None:
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert "bash .ci/run" in readme
+    assert "nekobt-upload upload --sandbox examples/sample-release/*.mkv" in readme
+    assert list((root / "examples" / "sample-release").glob("*.mkv"))
