@@ -16,12 +16,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from uploader import journal as J
+from uploader.credits import resolve_new_members
 from uploader.decide import decide
 from uploader.exactly_once import Policy, lookup_until_answered, skip_upload, upload_once
 from uploader.exceptions import (
@@ -29,6 +30,8 @@ from uploader.exceptions import (
     CancelledError,
     ChecksError,
     ConfigError,
+    ForbiddenError,
+    NotFoundError,
     UploaderError,
 )
 from uploader.payloads import checks_body, for_journal, upload_body
@@ -203,6 +206,10 @@ class Pipeline:
                                               sleep=self.sleep)
             else:
                 found = skip_upload(self.client, hashes)
+            if found is None and prior in (J.UPLOADED, J.EXISTS) and record.torrent_id:
+                # Search may hide torrents still waiting for staff approval; the id we were
+                # given is proof enough while the site still knows it.
+                found = self._still_on_site(record.torrent_id)
             if found is not None:
                 ours = prior in (J.UPLOADING, J.UPLOADED)
                 status = J.UPLOADED if ours else J.EXISTS
@@ -213,6 +220,7 @@ class Pipeline:
         self.journal.update(record.id, state=J.CHECKING)
         meta = release_meta(profile, prepared.path, built, prepared.report, client=self.client,
                             detect=self.settings.detect, languages=self.languages)
+        meta = resolve_new_members(self.client, meta)
         self.journal.update(record.id, title=meta.title, kind="metadata",
                             detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
                                     "fansub": meta.fansub_langs, "codec": meta.video_codec})
@@ -254,6 +262,15 @@ class Pipeline:
         return self._after_upload(prepared, status, outcome.torrent_id, upgrade_ids,
                                   warns=warns)
 
+    def _still_on_site(self, torrent_id: str) -> str | None:
+        try:
+            self.client.get_torrent(torrent_id)
+        except ForbiddenError:
+            return torrent_id  # "Torrent is waiting for approval.": it is there
+        except NotFoundError:
+            return None
+        return torrent_id
+
     def _journalled_upgrades(self, release_id: int) -> list[str]:
         """`upgraded_torrents` of the last checks answer recorded for this release."""
         from uploader.upgrades import torrent_ids
@@ -275,7 +292,14 @@ class Pipeline:
         fields: dict[str, Any] = {"warns": warns} if warns else {}
         record = self.journal.update(prepared.record.id, state=status, torrent_id=torrent_id,
                                      error=None, **fields)
-        site = self.client.get_torrent(torrent_id)
+        try:
+            site: Mapping[str, Any] = self.client.get_torrent(torrent_id)
+        except ForbiddenError as exc:
+            # New accounts' first uploads wait for staff approval; the site hides them until
+            # then. The upload stands: keep seeding.
+            site = {"waiting_approve": True}
+            self.journal.record(record.id, "verify", {"status": exc.status,
+                                                      "message": exc.message})
         site_hash = str(site.get("infohash") or "").lower() or None
         record = self.journal.update(record.id, site_infohash=site_hash,
                                      waiting_approve=bool(site.get("waiting_approve")),

@@ -1,0 +1,135 @@
+"""The real pipeline and client against the sandbox model in-process (fast paths).
+
+`HidesUnapproved` wraps the site at the edge to behave as nekoBT does for torrents waiting for
+staff approval: `GET /torrents/<id>` answers the documented 403 and search does not list them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from uploader import journal as J
+from uploader.api import NekoClient
+from uploader.exactly_once import Policy
+from uploader.journal import Journal
+from uploader.pipeline import UPLOAD, Pipeline
+from uploader.profiles import load_profiles
+from uploader.runner import describe
+from uploader.sandbox import DEMO_API_KEY, Site
+from uploader.secret import Secret
+from uploader.settings import Settings
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = next((REPO / "examples" / "sample-release").glob("*.mkv"))
+URL = "http://127.0.0.1:9/api/v1"
+
+
+class HidesUnapproved(httpx.BaseTransport):
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self.hide = True
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/api/v1")
+        waiting = {t.id for t in self.site.torrents.values() if t.waiting_approve}
+        if self.hide and request.method == "GET" and path.removeprefix("/torrents/") in waiting:
+            return httpx.Response(403, json={"error": True,
+                                             "message": "Torrent is waiting for approval."})
+        response = self.site.handle(request)
+        if self.hide and path == "/torrents/search":
+            body = json.loads(response.content)
+            if body["data"]["infohash_match"] in waiting:
+                body["data"]["infohash_match"] = None
+            return httpx.Response(200, json=body)
+        return response
+
+
+@pytest.fixture
+def release(tmp_path: Path) -> Path:
+    dest = tmp_path / "in" / SAMPLE.name
+    dest.parent.mkdir()
+    shutil.copyfile(SAMPLE, dest)
+    past = time.time() - 60
+    os.utime(dest, (past, past))
+    return dest
+
+
+@pytest.fixture
+def site() -> Site:
+    site = Site.demo()
+    site.faults.quirks.waiting_approve = True
+    return site
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path, site: Site) -> Iterator[Pipeline]:
+    settings = Settings(api_url=URL, api_key=Secret(DEMO_API_KEY), state_dir=tmp_path / "state",
+                        profiles_dir=REPO / "profiles")
+    transport = HidesUnapproved(site)
+    with NekoClient(URL, settings.api_key, transport=transport, min_interval=0,
+                    sleep=lambda s: None) as client, \
+            Journal.in_state_dir(settings.state_dir) as journal:
+        yield Pipeline(settings, client, journal, load_profiles(settings.profiles_dir),
+                       sleep=lambda s: None, policy=Policy(base_wait=0.0))
+
+
+def test_waiting_for_approval_is_uploaded_not_failed(pipeline: Pipeline, release: Path,
+                                                      site: Site) -> None:
+    record = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    assert record.state == J.UPLOADED
+    assert record.waiting_approve is True
+    assert record.error is None
+    assert len(site.torrents) == 4
+    assert "(waiting for staff approval)" in describe(record, URL)
+
+
+def test_rerun_recognises_its_unapproved_upload_by_id(pipeline: Pipeline, release: Path,
+                                                      site: Site) -> None:
+    first = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    posts = len([r for r in site.requests if (r.method, r.path) == ("POST", "/upload")])
+    again = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    assert (again.state, again.torrent_id) == (J.UPLOADED, first.torrent_id)
+    assert len([r for r in site.requests if (r.method, r.path) == ("POST", "/upload")]) == posts
+
+
+def test_rerun_after_the_site_deleted_it_uploads_again(pipeline: Pipeline, release: Path,
+                                                       site: Site) -> None:
+    first = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    assert first.torrent_id is not None
+    del site.torrents[first.torrent_id]  # staff removed it; our id now answers 404
+    site.faults.quirks.waiting_approve = False
+    again = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    assert again.state == J.UPLOADED
+    assert again.torrent_id != first.torrent_id
+
+
+def test_second_release_credits_the_invite_created_by_the_first(
+        pipeline: Pipeline, release: Path, site: Site) -> None:
+    site.faults.quirks.waiting_approve = False
+    first = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    assert first.torrent_id is not None
+    primary = site.torrents[first.torrent_id].primary_group
+    assert primary is not None
+    invite_id = primary["members"][3]["id"]
+    assert invite_id is not None
+    second_path = release.with_name("[ExampleSubs] Sample Show - 02v2 (1080p).mkv")
+    shutil.copyfile(release, second_path)
+    with second_path.open("ab") as fh:
+        fh.write(b"\0")  # other content, other infohash
+    second = pipeline.publish(pipeline.prepare(second_path), UPLOAD)
+    assert second.state == J.UPLOADED, second.error
+    assert second.torrent_id is not None
+    members = site.torrents[second.torrent_id].primary_group["members"]  # type: ignore[index]
+    assert (members[3]["id"], members[3]["role"]) == (invite_id, "QC")
+    (body,) = [r.json for r in site.requests
+               if (r.method, r.path) == ("POST", "/upload") and "02v2" in r.json["title"]]
+    assert body["primary_group"]["members"][3] == {"id": invite_id, "role": "QC",
+                                                   "display_name": ""}
