@@ -323,3 +323,26 @@ def test_the_key_is_nowhere_in_output_or_state(world: World) -> None:
         for file in folder.rglob("*"):
             if file.is_file():
                 assert key not in file.read_bytes(), file
+
+
+def test_next_release_is_hashed_while_the_current_one_talks_to_the_site(world: World) -> None:
+    import sqlite3
+
+    first = world.release(V2)
+    second = world.release("[ExampleSubs] Sample Show - 02 (1080p).mkv")
+    with second.open("ab") as fh:
+        fh.write(b"\0")
+    world.site.faults.slow(2.0, method="PUT", path="/upload/checks")  # the first's checks
+    run = world.cli("upload", "--json", str(first), str(second))
+    assert run.code == 0, run.err
+    assert [r["status"] for r in run.records()] == ["uploaded", "uploaded"]
+    assert [Path(r["path"]).name for r in run.records()] == [first.name, second.name]
+    with sqlite3.connect(world.state / "journal.sqlite3") as db:
+        times = dict(db.execute(
+            "SELECT r.path || ':' || e.kind || ':' || e.state, MAX(e.at) FROM events e "
+            "JOIN releases r ON r.id = e.release_id GROUP BY 1").fetchall())
+    db.close()
+    second_built = times[f"{second}:built:building"]
+    first_checked = max(at for key, at in times.items()
+                        if key.startswith(f"{first}:answer:"))
+    assert second_built < first_checked
