@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from watch_helpers import FakeClock
 
-from uploader.watch.settle import SettleTracker
+from uploader.watch.settle import SNAP_GAP, SettleTracker
 
 
 def make(settle: float = 10.0) -> tuple[SettleTracker, FakeClock]:
@@ -163,3 +163,48 @@ def test_polls_are_scheduled_no_later_than_the_interval(tmp_path: Path) -> None:
     assert tracker.next_check() == clock.now + 1.0
     with pytest.raises(ValueError, match="negative"):
         SettleTracker(-1)
+
+
+def test_the_quiet_period_counts_from_the_last_event_not_the_poll_that_saw_it(
+    tmp_path: Path,
+) -> None:
+    tracker, clock = make(settle=10)
+    f = tmp_path / "ep.mkv"
+    f.write_bytes(b"x")
+    tracker.touch(f)
+
+    def written_and_reported() -> None:
+        with f.open("ab") as out:
+            out.write(b"final")
+        tracker.touch(f)  # the observer's event for that write
+
+    assert ready_at(tracker, clock, until=20, step=0.1,
+                    on_tick={0.3: written_and_reported}) == 10.3
+
+
+def test_without_an_event_the_poll_that_sees_the_change_starts_the_quiet_period(
+    tmp_path: Path,
+) -> None:
+    tracker, clock = make(settle=10)
+    f = tmp_path / "ep.mkv"
+    f.write_bytes(b"x")
+    tracker.touch(f)
+    assert ready_at(tracker, clock, until=20, step=0.1,
+                    on_tick={0.3: lambda: f.write_bytes(b"xy")}) == 11.0
+
+
+def test_a_burst_faster_than_the_snapshot_gap_still_counts_from_its_last_event(
+    tmp_path: Path,
+) -> None:
+    tracker, clock = make(settle=10)
+    f = tmp_path / "ep.mkv"
+    f.write_bytes(b"x")
+    tracker.touch(f)
+    clock.advance(0.01)
+    f.write_bytes(b"xy")
+    tracker.touch(f)  # within SNAP_GAP of the first snapshot: not re-taken
+    assert tracker.next_check() == pytest.approx(clock.now - 0.01 + SNAP_GAP)
+    clock.advance(0.04)
+    assert tracker.due() == []
+    clock.now = 1000.0 + 0.01 + 10
+    assert tracker.due() == [f]

@@ -24,11 +24,9 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from uploader import journal as J
@@ -37,6 +35,7 @@ from uploader.runner import Summary
 from uploader.watch.policy import Action, Decision, RetryPolicy, decide
 from uploader.watch.scan import is_ignored, release_of, scan
 from uploader.watch.settle import SettleTracker
+from uploader.watch.signals import Shutdown, SignalTrap
 from uploader.watch.workers import TICK, Outcome, Processor, Workers
 
 if TYPE_CHECKING:
@@ -46,18 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PROFILE_SUFFIXES = (".yaml", ".yml")
-
-
-class Shutdown(BaseException):
-    """Raised in the main thread by SIGINT/SIGTERM. Not an Exception: nothing may swallow it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signal.Signals(signum).name)
-        self.signum = signum
-
-    @property
-    def exit_code(self) -> int:
-        return 130 if self.signum == signal.SIGINT else 0
 
 
 @dataclass(frozen=True)
@@ -118,7 +105,7 @@ class Daemon:
         self._next_held_check = 0.0
         self._stop_signum: int | None = None
         self._shutting_down = False
-        self._hurry = False
+        self._signals = SignalTrap()
         self._fatal: UploaderError | None = None
         self._summary = Summary()  # --once: the records that decide the exit code
         self._once_crashed = False
@@ -150,7 +137,7 @@ class Daemon:
         """Watch until stopped (or, with `once`, until what was there is done): the exit code."""
         observer = None
         code = 0
-        with self._signal_handlers():
+        with self._signals.installed():
             try:
                 self._workers.start()
                 if not self.options.once:
@@ -158,11 +145,11 @@ class Daemon:
                 self._initial_scan()
                 code = self._loop()
             except Shutdown as stop:
-                self._shutting_down = True
+                self._begin_shutdown()
                 log.info("%s: stopping — taking no new work, hashing cancelled", stop)
                 code = stop.exit_code
             finally:
-                self._shutting_down = True
+                self._begin_shutdown()
                 if observer is not None:
                     observer.stop()
                     observer.join()
@@ -170,6 +157,10 @@ class Daemon:
         if self._fatal is not None:
             raise self._fatal
         return code
+
+    def _begin_shutdown(self) -> None:
+        self._signals.disarm()
+        self._shutting_down = True
 
     def _start_observer(self) -> Any:
         from uploader.watch.observer import start_observer
@@ -442,7 +433,7 @@ class Daemon:
                     and thread.is_alive():
                 log.info("waiting up to %.0f s for the site calls of %s to finish",
                          max(0.0, deadline - self._clock()), workers.publishing.name)
-            while thread.is_alive() and not self._hurry and self._clock() < deadline:
+            while thread.is_alive() and not self._signals.hurry and self._clock() < deadline:
                 thread.join(TICK)
         self._drain_outcomes()
         in_flight = workers.publishing
@@ -452,22 +443,3 @@ class Daemon:
                 log.warning("%s: still talking to the site — left in doubt; the next start "
                             "asks the site by infohash and never uploads it twice",
                             in_flight.name)
-
-    @contextmanager
-    def _signal_handlers(self) -> Iterator[None]:
-        if threading.current_thread() is not threading.main_thread():
-            yield
-            return
-        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if self._shutting_down:
-            self._hurry = True  # a second signal: stop waiting for the upload in flight
-            return
-        self._shutting_down = True
-        raise Shutdown(signum)

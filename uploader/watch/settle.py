@@ -7,9 +7,12 @@ which debounces it. A release is ready when its snapshot stayed the same for `se
 and it is not waiting for something (a temporary download name inside a batch, an empty
 folder). Ready releases leave the tracker; vanished ones are dropped.
 
-Snapshots are polled every `interval` seconds (at most 1 s) as well, so a missed or late event
-(network filesystems, the polling observer) delays readiness but never skips the check.
-The clock is injectable: tests drive it by hand.
+An event also refreshes the snapshot (at most every `SNAP_GAP` seconds, so a burst costs few
+stat walks; events in between are covered by a poll `SNAP_GAP` later): the quiet period then
+counts from the last event, not from the poll that noticed the change. Snapshots are polled
+every `interval` seconds (at most 1 s) as well, so a missed or late event (network
+filesystems, the polling observer) delays readiness but never skips the check. The clock is
+injectable: tests drive it by hand.
 """
 
 from __future__ import annotations
@@ -24,12 +27,18 @@ from uploader.watch.scan import Snapshot, snapshot
 
 log = logging.getLogger(__name__)
 
+#: Events closer together than this share one snapshot.
+SNAP_GAP = 0.05
+
 
 @dataclass
 class _Watch:
     snap: Snapshot
+    snapped_at: float
     last_change: float
     next_check: float
+    #: An event came after `snap` was taken: a difference at the next poll is that event's.
+    stale: bool = False
     waiting_noted: str | None = None
 
 
@@ -67,10 +76,20 @@ class SettleTracker:
             if snap is None:
                 return  # already gone (a temporary file renamed away, a deleted folder)
             log.debug("settle: watching %s", release)
-            self._watches[release] = _Watch(snap, now, now + min(self.interval, self.settle))
+            self._watches[release] = _Watch(snap, now, now,
+                                            now + min(self.interval, self.settle))
             return
         watch.last_change = now
         watch.next_check = min(watch.next_check, now + self.interval)
+        if now - watch.snapped_at < SNAP_GAP:
+            watch.stale = True
+            watch.next_check = min(watch.next_check, watch.snapped_at + SNAP_GAP)
+            return
+        snap = self._snapshot(release)
+        if snap is None:
+            del self._watches[release]
+            return
+        watch.snap, watch.snapped_at, watch.stale = snap, now, False
 
     def forget(self, release: Path) -> None:
         self._watches.pop(release, None)
@@ -93,7 +112,9 @@ class SettleTracker:
                 continue
             if snap != watch.snap:
                 watch.snap = snap
-                watch.last_change = now
+                if not watch.stale:
+                    watch.last_change = now  # a change no event told us about
+            watch.snapped_at, watch.stale = now, False
             quiet_until = watch.last_change + self.settle
             if now >= quiet_until:
                 reason = snap.waiting_for
