@@ -159,6 +159,20 @@ def test_transient_failures_are_retried_with_backoff_then_succeed(
     assert processor.site[A] == 1
 
 
+def test_an_unexpected_error_is_logged_and_retried_and_the_daemon_keeps_running(
+    inbox: Path, journal: Journal, caplog: pytest.LogCaptureFixture
+) -> None:
+    processor = FakeProcessor(journal)
+    processor.crash_prepare[A] = 2
+    drop(inbox, A)
+    with running(Harness(inbox, journal, processor)) as h:
+        wait_for(lambda: h.emitted)
+    assert h.states() == [(A, J.UPLOADED)]
+    crashes = [r for r in caplog.records if "unexpected error" in r.message]
+    assert len(crashes) == 2
+    assert crashes[0].exc_info is not None  # with the traceback, to report it
+
+
 def test_retries_stop_at_the_limit_until_status_retry(inbox: Path, journal: Journal) -> None:
     processor = FakeProcessor(journal)
     processor.script[A] = ["fail", "fail", "fail"]
@@ -251,6 +265,37 @@ def test_the_next_release_hashes_while_the_current_one_talks_to_the_site(
         processor.release.set()
         wait_for(lambda: len(h.emitted) == 2)
     assert processor.events == [("prepare", A), ("publish", A), ("prepare", B), ("publish", B)]
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_jobs_is_how_many_releases_hash_at_once(inbox: Path, journal: Journal, jobs: int
+                                                ) -> None:
+    processor = FakeProcessor(journal)
+    processor.hash_seconds = 0.3
+    names = [f"[ExampleSubs] Show - {n:02} (1080p).mkv" for n in range(1, 5)]
+    for name in names:
+        drop(inbox, name)
+    h = Harness(inbox, journal, processor, once=True, jobs=jobs)
+    h.run()
+    assert h.code == 0
+    assert sorted(processor.published) == names
+    assert processor.most_hashing_at_once == jobs
+
+
+def test_a_release_changed_while_it_was_processed_is_looked_at_again(
+    inbox: Path, journal: Journal, caplog: pytest.LogCaptureFixture
+) -> None:
+    processor = FakeProcessor(journal)
+    processor.script[A] = ["block"]
+    path = drop(inbox, A)
+    with running(Harness(inbox, journal, processor)) as h:
+        wait_for(processor.publishing.is_set)
+        path.write_bytes(b"edited while uploading")
+        time.sleep(SETTLE * 3)  # settled again while still active
+        processor.release.set()
+        wait_for(lambda: any("its files changed since" in r.message for r in caplog.records))
+    assert processor.published == [A]  # uploaded once; the change is reported, not re-sent
+    assert h.states() == [(A, J.UPLOADED)]
 
 
 def test_once_processes_what_is_there_and_exits_with_upload_exit_codes(

@@ -54,10 +54,13 @@ class FakeProcessor:
         self.prepared: list[str] = []
         self.published: list[str] = []
         self.hash_seconds = 0.0
+        self.crash_prepare: Counter[str] = Counter()  # raise a bug this many times, by name
         self.hashing = threading.Event()
         self.publishing = threading.Event()
         self.release = threading.Event()
         self.events: list[tuple[str, str]] = []  # ("prepare"/"publish", name) start order
+        self.hashing_now = 0
+        self.most_hashing_at_once = 0
         self._lock = threading.Lock()
 
     def _log(self, kind: str, name: str) -> None:
@@ -66,6 +69,9 @@ class FakeProcessor:
 
     def prepare(self, path: Path) -> Prepared:
         path = path.resolve()
+        if self.crash_prepare[path.name] > 0:
+            self.crash_prepare[path.name] -= 1
+            raise RuntimeError("a bug in the pipeline")
         record = self.journal.start(str(path), fingerprint(path))
         prepared = Prepared(path, record)
         self.prepared.append(path.name)
@@ -75,9 +81,16 @@ class FakeProcessor:
             prepared.error = ConfigError(f"{path.name}: no profile matches — add one")
         else:
             self.journal.update(record.id, state=J.BUILDING)
+            with self._lock:
+                self.hashing_now += 1
+                self.most_hashing_at_once = max(self.most_hashing_at_once, self.hashing_now)
             self.hashing.set()
-            if self.cancel.wait(self.hash_seconds):
-                prepared.error = CancelledError("shutdown requested")
+            try:
+                if self.cancel.wait(self.hash_seconds):
+                    prepared.error = CancelledError("shutdown requested")
+            finally:
+                with self._lock:
+                    self.hashing_now -= 1
         prepared.record = self.journal.get(record.id)
         return prepared
 
