@@ -151,7 +151,19 @@ def upload_once(
             on_event("server_error", {"status": exc.status, "error": str(exc)})
             sleep(policy.backoff(post))
             continue
-        except ChecksError:
+        except ChecksError as exc:
+            if maybe_sent:
+                # A repeat refused while an earlier attempt may be on the site (search can hide
+                # torrents waiting for approval): never call that "rejected".
+                found = lookup()
+                if found is not None:
+                    on_event("duplicate", {"found": found, "message": exc.message})
+                    return Outcome("uploaded", found)
+                raise InDoubtError(
+                    f"upload: the site refused a repeat ({'; '.join(exc.fails + exc.warns)}) "
+                    "and does not list the first attempt — it may be waiting for staff "
+                    "approval; check the site, then run the same command again"
+                ) from None
             raise  # fails/warns: the caller reports them as rejected
         except ApiError as exc:
             if exc.status == 400:

@@ -93,8 +93,9 @@ def truncate(text: str, limit: int = MEDIAINFO_MAX) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     note = f"\n[truncated by nekobt-upload: the full mediainfo is {len(text):,} characters]\n"
-    cut = text.rfind("\n", 0, limit - len(note))
-    cut = cut if cut > 0 else limit - len(note)
+    room = limit - len(note) - 1  # the line end added after the cut
+    cut = text.rfind("\n", 0, room)
+    cut = cut if cut > 0 else room
     return text[:cut] + "\n" + note, True
 
 

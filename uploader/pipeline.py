@@ -12,6 +12,7 @@ prints. The caller (`uploader.runner`) turns records into output and exit codes.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -33,8 +34,9 @@ from uploader.exceptions import (
     ForbiddenError,
     NotFoundError,
     UploaderError,
+    ValidationError,
 )
-from uploader.payloads import checks_body, for_journal, upload_body
+from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
 from uploader.settings import Settings, ensure_private_dir
 
 if TYPE_CHECKING:
@@ -107,6 +109,7 @@ class Pipeline:
         self.policy = policy or Policy()
         self.progress = progress
         self._languages: Languages | None = None
+        self._site_lacks_batch = False  # learnt from the site's answer, once per run
 
     @property
     def languages(self) -> Languages:
@@ -224,13 +227,8 @@ class Pipeline:
         self.journal.update(record.id, title=meta.title, kind="metadata",
                             detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
                                     "fansub": meta.fansub_langs, "codec": meta.video_codec})
-        body = checks_body(meta, built.files, built.announce_tiers)
-        self.journal.record(record.id, "request", {"endpoint": "PUT /upload/checks",
-                                                   "body": for_journal(body)})
-        checks = self.client.upload_checks(body)  # type: ignore[arg-type]
-        self.journal.record(record.id, "answer", {"endpoint": "PUT /upload/checks",
-                                                  "data": dict(checks)})
-        fails, warns = list(checks.get("fails", [])), list(checks.get("warns", []))
+        checks, meta = self._checks(record.id, self._fit_site(meta), built)
+        fails, warns = list(checks.get("fails") or []), list(checks.get("warns") or [])
         decision = decide(fails, warns, ignore_all=self.settings.ignore_warnings,
                           accepted=profile.upload.ignore_warnings)
         from uploader.upgrades import torrent_ids
@@ -262,11 +260,36 @@ class Pipeline:
         return self._after_upload(prepared, status, outcome.torrent_id, upgrade_ids,
                                   warns=warns)
 
+    def _fit_site(self, meta: ReleaseMeta) -> ReleaseMeta:
+        """Sites older than the `batch` field say "full-scale batch" with level 4 instead."""
+        if self._site_lacks_batch and meta.batch:
+            return dataclasses.replace(meta, batch=False, level=4 if meta.level == 3
+                                       else meta.level)
+        return meta
+
+    def _checks(self, release_id: int, meta: ReleaseMeta, built: BuiltTorrent
+                ) -> tuple[Mapping[str, Any], ReleaseMeta]:
+        body = checks_body(meta, built.files, built.announce_tiers)
+        self.journal.record(release_id, "request", {"endpoint": "PUT /upload/checks",
+                                                    "body": for_journal(body)})
+        try:
+            checks = self.client.upload_checks(body)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            if not (meta.batch and any(p.rstrip("/").endswith("/batch") for p, _ in exc.errors)):
+                raise
+            log.info("the site does not know `batch` (an older version): sending it as "
+                     "level %s without the field", 4 if meta.level == 3 else meta.level)
+            self._site_lacks_batch = True
+            return self._checks(release_id, self._fit_site(meta), built)
+        self.journal.record(release_id, "answer", {"endpoint": "PUT /upload/checks",
+                                                   "data": dict(checks)})
+        return checks, meta
+
     def _still_on_site(self, torrent_id: str) -> str | None:
         try:
             self.client.get_torrent(torrent_id)
         except ForbiddenError:
-            return torrent_id  # "Torrent is waiting for approval.": it is there
+            return torrent_id  # e.g. "Torrent is waiting for approval.": it is there
         except NotFoundError:
             return None
         return torrent_id
@@ -280,48 +303,15 @@ class Pipeline:
                 return torrent_ids(event.detail.get("data", {}).get("upgraded_torrents") or [])
         return []
 
-    def _done(self, release_id: int, kind: str) -> bool:
-        return any(e.kind == kind for e in self.journal.events(release_id))
-
     def _after_upload(self, prepared: Prepared, status: str, torrent_id: str,
-                      upgrade_ids: list[str] | None, *, warns: list[str] | None = None
+                      upgrade_ids: list[str], *, warns: list[str] | None = None
                       ) -> ReleaseRecord:
-        """Verify on the site, mark upgrades, hand off for seeding; journal each."""
-        profile = prepared.profile
-        assert profile is not None
+        """Record the upload, then run the follow-ups (verify, upgrades, seeding)."""
+        from uploader.followups import finish
+
+        assert prepared.profile is not None
         fields: dict[str, Any] = {"warns": warns} if warns else {}
         record = self.journal.update(prepared.record.id, state=status, torrent_id=torrent_id,
                                      error=None, **fields)
-        try:
-            site: Mapping[str, Any] = self.client.get_torrent(torrent_id)
-        except ForbiddenError as exc:
-            # New accounts' first uploads wait for staff approval; the site hides them until
-            # then. The upload stands: keep seeding.
-            site = {"waiting_approve": True}
-            self.journal.record(record.id, "verify", {"status": exc.status,
-                                                      "message": exc.message})
-        site_hash = str(site.get("infohash") or "").lower() or None
-        record = self.journal.update(record.id, site_infohash=site_hash,
-                                     waiting_approve=bool(site.get("waiting_approve")),
-                                     kind="verified", detail={"infohash": site_hash})
-        if site_hash and record.infohash and site_hash != record.infohash:
-            log.warning("%s: the site lists infohash %s, ours is %s", prepared.path.name,
-                        site_hash, record.infohash)
-        if (status == J.UPLOADED and upgrade_ids and profile.upload.mark_upgrades
-                and not self._done(record.id, "upgrades")):
-            from uploader.upgrades import mark_upgraded
-
-            result = mark_upgraded(self.client, torrent_id, upgrade_ids)
-            record = self.journal.update(record.id, upgraded=list(result.marked),
-                                         kind="upgrades",
-                                         detail={"marked": result.marked,
-                                                 "bad_torrents": result.bad_torrents})
-        if (status == J.UPLOADED and profile.seed.copy_torrent_to is not None
-                and not self._done(record.id, "seeding")):
-            from uploader.seeding import hand_off
-
-            dest = hand_off(self.client, torrent_id, prepared.path.name,
-                            Path(profile.seed.copy_torrent_to))
-            record = self.journal.update(record.id, kind="seeding",
-                                         detail={"copied_to": str(dest)})
-        return record
+        return finish(self.client, self.journal, record, prepared.profile, prepared.path,
+                      upgrade_ids)

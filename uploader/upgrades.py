@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from uploader.exceptions import ChecksError, ConfigError
+from uploader.exceptions import ChecksError, ConfigError, UploaderError
 
 log = logging.getLogger(__name__)
 
@@ -17,12 +17,16 @@ BULK_LIMIT = 250  # the reference's maximum ids per bulk request
 class UpgradeClient(Protocol):
     def bulk_edit_perms(self, ids: list[str]) -> list[str]: ...
     def bulk_edit(self, ids: list[str], edit: Any) -> None: ...
+    def get_torrent(self, torrent_id: str) -> Any: ...
 
 
 @dataclass(frozen=True)
 class UpgradeResult:
     marked: tuple[str, ...]
     bad_torrents: tuple[str, ...]
+    # Marked, but the site does not show `upgraded` = the new id (e.g. a server that parses
+    # JSON numbers as doubles would store a neighbouring id for snowflakes above 2**53).
+    unverified: tuple[str, ...] = ()
 
 
 def torrent_ids(upgraded_torrents: Iterable[Any]) -> list[str]:
@@ -74,4 +78,19 @@ def mark_upgraded(client: UpgradeClient, new_id: str, old_ids: Sequence[str]) ->
     if bad:
         log.warning("upgrades: may not edit %s (bad_torrents) — ask their group to mark them",
                     ", ".join(bad))
-    return UpgradeResult(tuple(marked), tuple(dict.fromkeys(bad)))
+    unverified = [i for i in marked if not _shows_upgrade(client, i, new_id)]
+    if unverified:
+        log.warning("upgrades: the site does not show %s as upgraded by %s — check them on "
+                    "the site", ", ".join(unverified), new_id)
+    return UpgradeResult(tuple(i for i in marked if i not in unverified),
+                         tuple(dict.fromkeys(bad)), tuple(unverified))
+
+
+def _shows_upgrade(client: UpgradeClient, old_id: str, new_id: str) -> bool:
+    """Read back what the site stored; compared as strings, never as numbers."""
+    try:
+        torrent = client.get_torrent(old_id)
+    except UploaderError as exc:
+        log.warning("upgrades: cannot read torrent %s back (%s)", old_id, exc)
+        return False
+    return str(torrent.get("upgraded")) == new_id

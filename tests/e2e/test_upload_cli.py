@@ -346,3 +346,23 @@ def test_next_release_is_hashed_while_the_current_one_talks_to_the_site(world: W
     first_checked = max(at for key, at in times.items()
                         if key.startswith(f"{first}:answer:"))
     assert second_built < first_checked
+
+
+def test_follow_up_failure_keeps_the_upload_and_the_rerun_finishes_it(world: World) -> None:
+    # More 5xx than the client's retries: marking upgrades fails after the upload is stored.
+    world.site.faults.server_error(5, method="PATCH", path="/torrents/bulk/edit/perms")
+    release = world.release(V2)
+    run = world.cli("upload", "--json", str(release))
+    assert run.code == 0, run.err
+    (record,) = run.records()
+    assert record["status"] == "uploaded"
+    assert record["upgraded"] == []
+    assert record["error"].startswith("uploaded, but upgrades:")
+    assert world.site.torrents[SAMPLE_TORRENT_ID].upgraded is None
+    again = world.cli("upload", "--json", str(release))
+    assert again.code == 0, again.err
+    (record,) = again.records()
+    assert (record["status"], record["upgraded"], record["error"]) == (
+        "uploaded", [SAMPLE_TORRENT_ID], None)
+    assert world.site.torrents[SAMPLE_TORRENT_ID].upgraded == record["torrent_id"]
+    assert len(world.posts()) == 1

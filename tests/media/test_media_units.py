@@ -25,3 +25,9 @@ def test_truncate_cuts_at_a_line_end() -> None:
     assert text.startswith(body + "\n")
     assert body.endswith(("0", "1", "2", "3", "4", "5", "6", "7", "8", "9"))
     assert truncate("short\n", limit=1000) == ("short\n", False)
+
+
+def test_truncate_without_line_ends_still_fits_the_limit() -> None:
+    cut, truncated = truncate("x" * 70_000)
+    assert truncated
+    assert len(cut) == 65_536

@@ -55,6 +55,9 @@ class FakeSite:
             raise ChecksError("warnings", warns=["w"], status=400)
         if action == "dup":
             raise ApiError("Torrent already exists.", status=400)
+        if action == "lost-unlisted":
+            # Stored, but search does not list it yet (waiting for approval).
+            raise TransportError("POST /upload: server disconnected", sent=True)
         torrent_id = str(100 + self.posts)
         self.store[HASH] = torrent_id
         if action == "lost":
@@ -164,6 +167,13 @@ def test_checks_error_propagates_without_retry() -> None:
     with pytest.raises(ChecksError):
         run(site)
     assert site.posts == 1
+
+
+def test_repeat_refused_while_first_may_be_there_is_in_doubt_not_rejected() -> None:
+    site = FakeSite(post_script=["lost-unlisted", "warn"])
+    with pytest.raises(InDoubtError, match="may be waiting for staff approval"):
+        run(site)
+    assert site.posts == 2
 
 
 def test_bounded_posts() -> None:

@@ -133,3 +133,38 @@ def test_second_release_credits_the_invite_created_by_the_first(
                if (r.method, r.path) == ("POST", "/upload") and "02v2" in r.json["title"]]
     assert body["primary_group"]["members"][3] == {"id": invite_id, "role": "QC",
                                                    "display_name": ""}
+
+
+class StoresANeighbouringId(httpx.BaseTransport):
+    """A server that parses JSON numbers as doubles stores a neighbouring id for a snowflake
+    above 2**53; here that neighbour is another existing torrent."""
+
+    def __init__(self, site: Site, neighbour: str) -> None:
+        self.site = site
+        self.neighbour = neighbour
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH" and request.url.path.endswith("/torrents/bulk/edit"):
+            body = json.loads(request.content)
+            body["upgraded"] = int(self.neighbour)
+            request = httpx.Request("PATCH", request.url, headers=request.headers,
+                                    content=json.dumps(body).encode())
+        return self.site.handle(request)
+
+
+def test_upgrades_are_read_back_and_a_wrongly_stored_id_is_reported() -> None:
+    from uploader.sandbox import OTHER_TORRENT_ID, SAMPLE_TORRENT_02_ID, SAMPLE_TORRENT_ID
+    from uploader.upgrades import mark_upgraded
+
+    site = Site.demo()
+    with NekoClient(URL, Secret(DEMO_API_KEY),
+                    transport=StoresANeighbouringId(site, OTHER_TORRENT_ID),
+                    min_interval=0, sleep=lambda s: None) as client:
+        result = mark_upgraded(client, SAMPLE_TORRENT_02_ID, [SAMPLE_TORRENT_ID])
+    assert result.marked == ()
+    assert result.unverified == (SAMPLE_TORRENT_ID,)
+    with NekoClient(URL, Secret(DEMO_API_KEY), transport=site.transport(), min_interval=0,
+                    sleep=lambda s: None) as client:
+        result = mark_upgraded(client, SAMPLE_TORRENT_02_ID, [SAMPLE_TORRENT_ID])
+    assert (result.marked, result.unverified) == ((SAMPLE_TORRENT_ID,), ())
+    assert site.torrents[SAMPLE_TORRENT_ID].upgraded == SAMPLE_TORRENT_02_ID

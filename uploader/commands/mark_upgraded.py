@@ -17,7 +17,8 @@ from uploader.settings import Settings
 def command(settings: Settings, new_id: str, old_ids: tuple[str, ...]) -> int:
     """Set `upgraded` = NEW_ID on each OLD_ID (torrents the new one replaces).
 
-    Exit codes: 0 all marked, 1 some could not be edited (listed), 2 bad ids, 3 key refused.
+    Exit codes: 0 all marked, 1 some could not be edited or not verified (listed), 2 bad ids,
+    3 key refused.
     """
     from uploader.api import NekoClient
     from uploader.runner import site_settings
@@ -28,10 +29,13 @@ def command(settings: Settings, new_id: str, old_ids: tuple[str, ...]) -> int:
         result = mark_upgraded(client, new_id, list(old_ids))
     if settings.json:
         click.echo(json.dumps({"torrent_id": new_id, "upgraded": list(result.marked),
-                               "bad_torrents": list(result.bad_torrents)}))
+                               "bad_torrents": list(result.bad_torrents),
+                               "unverified": list(result.unverified)}))
     else:
         for tid in result.marked:
             click.echo(f"marked upgraded: {tid} → {new_id}")
         for tid in result.bad_torrents:
             click.echo(f"not allowed to edit: {tid} (bad_torrents)")
-    return 1 if result.bad_torrents else 0
+        for tid in result.unverified:
+            click.echo(f"sent, but the site does not show it: {tid} — check it on the site")
+    return 1 if result.bad_torrents or result.unverified else 0
