@@ -8,10 +8,12 @@ import pytest
 from tests.sandbox.conftest import BACKUP, b64, checks_body
 from uploader.sandbox import (
     DEMO_GROUP_ID,
+    DEMO_GROUP_TAG,
     DEMO_TORRENT_KEY,
     OTHER_GROUP_ID,
     SAMPLE_TORRENT_02_ID,
     SAMPLE_TORRENT_ID,
+    Site,
 )
 from uploader.sandbox.checks import (
     FAIL_BACKUP_TRACKER,
@@ -20,6 +22,7 @@ from uploader.sandbox.checks import (
     FAIL_RELEASE_GROUP,
     WARN_NO_AUDIO,
     WARN_PUBLIC_TRACKER,
+    fail_wrong_tag,
 )
 from uploader.sandbox.torrentfile import PUBLIC_ANNOUNCE
 
@@ -98,6 +101,28 @@ def test_release_group_must_be_the_primary_group(client: httpx.Client) -> None:
     assert lower["fails"] == []
 
 
+@pytest.mark.parametrize("tag", ["ExampleSubs", "examplesubs", "EXAMPLESUBS"])
+def test_primary_group_tag_is_the_groups_tag_in_any_case(client: httpx.Client, tag: str) -> None:
+    group = {"id": DEMO_GROUP_ID, "tag": tag, "members": []}
+    assert check(client, primary_group=group)["fails"] == []
+
+
+def test_primary_group_tag_that_is_not_the_groups_fails(client: httpx.Client) -> None:
+    wrong = check(client, primary_group={"id": DEMO_GROUP_ID, "tag": "OtherGroup",
+                                         "members": []})
+    assert wrong["fails"] == [fail_wrong_tag("OtherGroup", DEMO_GROUP_TAG)]
+    assert fail_wrong_tag("OtherGroup", DEMO_GROUP_TAG) == (
+        'Primary Group tag "OtherGroup" does not match the group\'s tag "ExampleSubs".')
+    # The release-group rule still reads the title: a title of another group fails both ways.
+    both = check(client, title="[OtherGroup] Sample Show - 03 (1080p)",
+                 primary_group={"id": DEMO_GROUP_ID, "tag": "OtherGroup", "members": []})
+    assert both["fails"] == [FAIL_RELEASE_GROUP, fail_wrong_tag("OtherGroup", DEMO_GROUP_TAG)]
+    # A tag with surrounding spaces is not the tag (no trimming, like a strict server).
+    spaced = check(client, primary_group={"id": DEMO_GROUP_ID, "tag": " ExampleSubs",
+                                          "members": []})
+    assert spaced["fails"] == [fail_wrong_tag(" ExampleSubs", DEMO_GROUP_TAG)]
+
+
 def test_group_the_user_does_not_administer_fails(client: httpx.Client) -> None:
     data = check(client, title="[OtherGroup] Sample Show - 03 (1080p)",
                  primary_group={"id": OTHER_GROUP_ID, "tag": "OtherGroup", "members": []})
@@ -135,11 +160,13 @@ def test_v2_of_an_episode_lists_the_v1_as_upgraded(client: httpx.Client) -> None
     assert data["parsedData"]["quality"]["version"] == 2  # type: ignore[index]
 
 
-def test_batch_lists_every_covered_episode(client: httpx.Client) -> None:
-    data = check(client, title="[ExampleSubs] Sample Show - 01-12 (1080p)", batch=True)
+def test_batch_lists_every_covered_episode(client: httpx.Client, site: Site) -> None:
+    data = check(client, title="[ExampleSubs] Sample Show - 01-12 (1080p)")
     assert [t["id"] for t in data["upgraded_torrents"]] == [  # type: ignore[attr-defined]
         SAMPLE_TORRENT_ID, SAMPLE_TORRENT_02_ID]
     assert len(data["parsedData"]["episodes"]) == 12  # type: ignore[index]
+    site.faults.quirks.newer_site = True  # the `batch` flag changes nothing in the answer
+    assert check(client, title="[ExampleSubs] Sample Show - 01-12 (1080p)", batch=True) == data
 
 
 @pytest.mark.parametrize("title", [
@@ -159,16 +186,49 @@ def test_already_upgraded_torrents_are_not_listed_again(client: httpx.Client, si
         "upgraded_torrents"] == []
 
 
-def test_checks_accept_the_torrent_instead_of_files(client: httpx.Client, make_torrent) -> None:
-    body = checks_body(torrent=b64(make_torrent(trackers=[BACKUP])))
+def _torrent_instead_of_files(torrent: str) -> dict[str, object]:
+    body = checks_body(torrent=torrent)
     for key in ("files", "announce_urls", "raw_announce_urls"):
         del body[key]
+    return body
+
+
+MISSING_FILES = {
+    "error": True,
+    "message": "Data provided was invalid: must have required property 'files'.",
+    "validate_errors": [{
+        "instancePath": "", "schemaPath": "#/required", "keyword": "required",
+        "params": {"missingProperty": "files"}, "message": "must have required property 'files'",
+    }],
+}
+
+
+def test_checks_require_files_and_refuse_the_torrent(client: httpx.Client, make_torrent) -> None:
+    torrent = b64(make_torrent())
+    missing = client.put("/upload/checks", json=_torrent_instead_of_files(torrent))
+    assert (missing.status_code, missing.json()) == (400, MISSING_FILES)
+    both = client.put("/upload/checks", json=checks_body(torrent=torrent))
+    assert both.status_code == 400
+    assert both.json()["validate_errors"] == [{
+        "instancePath": "", "schemaPath": "#/additionalProperties",
+        "keyword": "additionalProperties", "params": {"additionalProperty": "torrent"},
+        "message": "must NOT have additional properties"}]
+
+
+def test_newer_site_checks_take_the_torrent_instead_of_files(client: httpx.Client, site: Site,
+                                                             make_torrent) -> None:
+    site.faults.quirks.newer_site = True
+    body = _torrent_instead_of_files(b64(make_torrent(trackers=[BACKUP])))
     data = client.put("/upload/checks", json=body).json()["data"]
     assert data["fails"] == [FAIL_BACKUP_TRACKER]
     assert data["warns"] == [WARN_PUBLIC_TRACKER]
+    assert client.put("/upload/checks", json=checks_body()).json()["data"]["fails"] == []
     del body["torrent"]
-    missing = client.put("/upload/checks", json=body).json()
-    assert missing["validate_errors"][0]["params"] == {"missingProperty": "files"}
+    missing = client.put("/upload/checks", json=body)
+    assert (missing.status_code, missing.json()) == (400, MISSING_FILES)
+    bad = client.put("/upload/checks", json={**body, "torrent": "bm90IGEgdG9ycmVudA=="})
+    assert (bad.status_code, bad.json()) == (400, {"error": True,
+                                                   "message": "Invalid torrent file."})
 
 
 def test_unknown_media_parses_without_media(client: httpx.Client) -> None:

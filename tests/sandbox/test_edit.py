@@ -94,8 +94,7 @@ def test_bulk_edit_reports_bad_torrents_and_changes_nothing(client: httpx.Client
 
 def test_bulk_edit_marks_upgrades(client: httpx.Client, site: Site, make_torrent) -> None:
     batch = client.post("/upload", json=upload_body(
-        make_torrent(), title="[ExampleSubs] Sample Show - 01-12 (1080p)",
-        batch=True)).json()["data"]["id"]
+        make_torrent(), title="[ExampleSubs] Sample Show - 01-12 (1080p)")).json()["data"]["id"]
     ids = [SAMPLE_TORRENT_ID, SAMPLE_TORRENT_02_ID]
     assert client.patch("/torrents/bulk/edit/perms", json={"ids": ids}).json() == {
         "error": False}

@@ -6,8 +6,9 @@ import httpx
 import pytest
 
 from tests.sandbox.conftest import upload_body
+from uploader.commands.sandbox import QUIRKS
 from uploader.sandbox import DEMO_API_KEY, Site
-from uploader.sandbox.faults import Faults
+from uploader.sandbox.faults import QUIRK_NAMES, Faults, Quirks
 
 
 def test_json_rate_limit_for_the_next_n_requests(client: httpx.Client, site: Site) -> None:
@@ -94,3 +95,21 @@ def test_fault_specs_from_the_command_line() -> None:
     for bad in ("explode", "slow=fast", "drop:0", "drop:1:POST:upload"):
         with pytest.raises(ValueError, match=r"fault"):
             faults.add_spec(bad)
+
+
+def test_quirk_defaults_are_the_reference() -> None:
+    assert Quirks() == Quirks(lang_aliases=True, text_langs_as="fansub", waiting_approve=False,
+                              waiting_hidden=True, newer_site=False)
+
+
+def test_quirks_from_their_command_line_names() -> None:
+    assert tuple(QUIRK_NAMES) == QUIRKS  # the command's choices are exactly these
+    quirks = Quirks()
+    quirks.apply(["newer-site", "no-lang-aliases", "waiting-approve", "waiting-visible",
+                  "text-langs-as-sub"])
+    assert quirks == Quirks(lang_aliases=False, text_langs_as="sub", waiting_approve=True,
+                            waiting_hidden=False, newer_site=True)
+    quirks.apply(["lang-aliases"])
+    assert quirks.lang_aliases is True
+    with pytest.raises(ValueError, match="unknown quirk 'older-site'"):
+        quirks.apply(["older-site"])

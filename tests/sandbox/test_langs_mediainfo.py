@@ -74,18 +74,29 @@ Language                                 : Portuguese (Brazil)
     ("AVC", 1), ("HEVC", 2), ("AV1", 3), ("VP9", 4), ("MPEG Video", 5), ("MPEG-4 Visual", 6),
     ("VC-1", 8), ("ProRes", 0)])
 def test_text_extraction(anon: httpx.Client, codec: str, expected: int) -> None:
+    # By default the answer uses the site's aliases, as the reference's example ("jp") does.
     r = extract(anon, TEXT.format(codec=codec))
     assert r.json() == {"error": False, "data": {
-        "video_codec": expected, "fansub_langs": "en,pt-br", "sub_langs": "",
-        "audio_langs": "ja,en"}}
+        "video_codec": expected, "fansub_langs": "eng,pt-br", "sub_langs": "",
+        "audio_langs": "jp,eng"}}
 
 
-def test_quirks_aliases_and_text_tracks_as_subs(anon: httpx.Client, site: Site) -> None:
-    site.faults.quirks.lang_aliases = True
+def test_default_answer_matches_the_reference_for_japanese(anon: httpx.Client) -> None:
+    japanese = "General\nFormat : Matroska\n\nAudio\nFormat : FLAC\nLanguage : Japanese\n"
+    assert extract(anon, japanese).json()["data"]["audio_langs"] == "jp"
+    # Every alias answered is one the site's own `convert` map resolves.
+    convert = anon.get("/langs").json()["data"]["convert"]
+    answered = extract(anon, TEXT.format(codec="AVC")).json()["data"]
+    codes = answered["audio_langs"].split(",") + answered["fansub_langs"].split(",")
+    assert [convert.get(c, c) for c in codes] == ["ja", "en", "en", "pt-br"]
+
+
+def test_quirks_site_codes_and_text_tracks_as_subs(anon: httpx.Client, site: Site) -> None:
+    site.faults.quirks.lang_aliases = False
     site.faults.quirks.text_langs_as = "sub"
     r = extract(anon, TEXT.format(codec="HEVC"))
-    assert r.json()["data"] == {"video_codec": 2, "fansub_langs": "", "sub_langs": "eng,pt-br",
-                                "audio_langs": "jp,eng"}
+    assert r.json()["data"] == {"video_codec": 2, "fansub_langs": "", "sub_langs": "en,pt-br",
+                                "audio_langs": "ja,en"}
 
 
 def test_json_extraction_whole_or_media(anon: httpx.Client) -> None:
@@ -94,7 +105,7 @@ def test_json_extraction_whole_or_media(anon: httpx.Client) -> None:
         {"@type": "Video", "Format": "AVC"},
         {"@type": "Audio", "Format": "AAC", "Language": "ja"},
         {"@type": "Text", "Format": "UTF-8", "Language": "en-US"}]}
-    expected = {"video_codec": 1, "fansub_langs": "en", "sub_langs": "", "audio_langs": "ja"}
+    expected = {"video_codec": 1, "fansub_langs": "eng", "sub_langs": "", "audio_langs": "jp"}
     assert extract(anon, {"creatingLibrary": {}, "media": media}).json()["data"] == expected
     assert extract(anon, media).json()["data"] == expected
 
@@ -102,7 +113,7 @@ def test_json_extraction_whole_or_media(anon: httpx.Client) -> None:
 def test_audio_only_has_no_codec_and_garbage_fails(anon: httpx.Client) -> None:
     audio_only = "General\nFormat : FLAC\n\nAudio\nFormat : FLAC\nLanguage : Japanese\n"
     assert extract(anon, audio_only).json()["data"] == {
-        "video_codec": None, "fansub_langs": "", "sub_langs": "", "audio_langs": "ja"}
+        "video_codec": None, "fansub_langs": "", "sub_langs": "", "audio_langs": "jp"}
     for junk in ("hello world", "General\nFormat : Matroska\n", {"track": "nope"}, {}):
         r = extract(anon, junk)
         assert r.status_code == 400
@@ -128,7 +139,7 @@ def test_real_mediainfo_output(anon: httpx.Client, tmp_path: Path) -> None:
                           check=True).stdout
     as_json = json.loads(subprocess.run(["mediainfo", "--Output=JSON", str(media)],
                                         capture_output=True, text=True, check=True).stdout)
-    expected = {"video_codec": 1, "fansub_langs": "en", "sub_langs": "", "audio_langs": "ja"}
+    expected = {"video_codec": 1, "fansub_langs": "eng", "sub_langs": "", "audio_langs": "jp"}
     assert extract(anon, text).json()["data"] == expected
     assert extract(anon, as_json).json()["data"] == expected
     assert extract(anon, as_json["media"]).json()["data"] == expected

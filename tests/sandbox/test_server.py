@@ -216,6 +216,30 @@ def test_sandbox_command_serves_until_sigterm(tmp_path: Path) -> None:
     assert (tmp_path / "d" / "state.json").exists()
 
 
+def test_sandbox_command_quirks(make_torrent) -> None:
+    proc = _cli("--port", "0", "--quirk", "newer-site", "--quirk", "no-lang-aliases")
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(": ", 1)[1].strip()
+        with httpx.Client(base_url=url, cookies={"ssid": DEMO_API_KEY}) as client:
+            r = client.post("/upload", json=upload_body(make_torrent(), batch=True))
+            assert r.status_code == 200, r.text
+            info = "General\nFormat : Matroska\n\nAudio\nFormat : FLAC\nLanguage : Japanese\n"
+            extracted = client.put("/upload/mediainfo", json={"mediainfo": info}).json()
+            assert extracted["data"]["audio_langs"] == "ja"
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0
+    unknown = subprocess.run([sys.executable, "-m", "uploader", "sandbox", "--quirk", "nope"],
+                             capture_output=True, text=True, timeout=30, check=False)
+    assert unknown.returncode == 2
+    assert "newer-site" in unknown.stderr  # click lists the valid choices
+
+
 def test_sandbox_command_stops_on_sigint() -> None:
     proc = _cli("--port", "0")
     try:

@@ -14,6 +14,7 @@ from uploader.sandbox import (
     DEMO_TORRENT_KEY,
     DEMO_USER_ID,
     OTHER_API_KEY,
+    OTHER_USER_ID,
     SAMPLE_TORRENT_ID,
     TRANSLATOR_USER_ID,
     Site,
@@ -227,12 +228,65 @@ def test_bulk_download_zip(client: httpx.Client) -> None:
     assert none.json() == {"error": True, "message": "No accessible torrents found."}
 
 
-def test_waiting_approve_quirk(client: httpx.Client, site: Site, make_torrent) -> None:
+WAITING = {"error": True, "message": "Torrent is waiting for approval."}
+
+
+def _as(site: Site, key: str | None) -> httpx.Client:
+    return httpx.Client(transport=site.transport(), base_url="http://x/api/v1",
+                        cookies={"ssid": key} if key else None)
+
+
+def _match(client: httpx.Client, infohash: str) -> object:
+    data = client.get("/torrents/search", params={"query": infohash}).json()["data"]
+    return (data["infohash_match"], [t["id"] for t in data["results"]])
+
+
+def test_waiting_for_approval_is_hidden_from_all_but_staff(client: httpx.Client, site: Site,
+                                                           make_torrent) -> None:
     site.faults.quirks.waiting_approve = True
-    new_id = client.post("/upload", json=upload_body(make_torrent())).json()["data"]["id"]
+    torrent = make_torrent()
+    r = client.post("/upload", json=upload_body(torrent))
+    new_id = r.json()["data"]["id"]
+    assert r.json() == {"error": False, "data": {"id": new_id}}  # the upload answers its id
+    assert site.torrents[new_id].waiting_approve is True
+    with _as(site, OTHER_API_KEY) as other, _as(site, None) as anon:
+        for asker in (client, other, anon):  # the uploader is no exception
+            page = asker.get(f"/torrents/{new_id}")
+            assert (page.status_code, page.json()) == (403, WAITING)
+            assert _match(asker, torrent.infohash) == (None, [])
+            for part in ("download", "comments", "animetosho"):
+                r = asker.get(f"/torrents/{new_id}/{part}")
+                assert (r.status_code, r.json()) == (403, WAITING), part
+        assert client.get("/torrents/bulk/download", params={"ids": new_id}).json() == {
+            "error": True, "message": "No accessible torrents found."}
+        # It is there all the same: the same file again is a duplicate, and its uploader
+        # may still edit it.
+        again = client.post("/upload", json=upload_body(torrent))
+        assert again.json() == {"error": True, "message": "Torrent already exists."}
+        edit = client.patch(f"/torrents/{new_id}", json={"description": "v2 soon"})
+        assert edit.json() == {"error": False}
+        stranger = other.patch(f"/torrents/{new_id}", json={"description": "mine"})
+        assert (stranger.status_code, stranger.json()["message"]) == (404, "Torrent not found.")
+
+        site.state.users[OTHER_USER_ID].permissions = 1  # staff see the queue
+        staff_view = other.get(f"/torrents/{new_id}").json()["data"]
+        assert (staff_view["waiting_approve"], staff_view["description"]) == (True, "v2 soon")
+        assert _match(other, torrent.infohash) == (new_id, [new_id])
+
+        site.torrents[new_id].waiting_approve = False  # approved: everyone sees it
+        assert anon.get(f"/torrents/{new_id}").json()["data"]["waiting_approve"] is False
+        assert _match(anon, torrent.infohash) == (new_id, [new_id])
+
+
+def test_waiting_visible_quirk_shows_it_to_its_editors(client: httpx.Client, site: Site,
+                                                       make_torrent) -> None:
+    site.faults.quirks.waiting_approve = True
+    site.faults.quirks.waiting_hidden = False
+    torrent = make_torrent()
+    new_id = client.post("/upload", json=upload_body(torrent)).json()["data"]["id"]
     assert client.get(f"/torrents/{new_id}").json()["data"]["waiting_approve"] is True
-    with httpx.Client(transport=site.transport(), base_url="http://x/api/v1",
-                      cookies={"ssid": OTHER_API_KEY}) as other:
+    assert _match(client, torrent.infohash) == (new_id, [new_id])
+    with _as(site, OTHER_API_KEY) as other:
         r = other.get(f"/torrents/{new_id}")
-    assert r.status_code == 403
-    assert r.json() == {"error": True, "message": "Torrent is waiting for approval."}
+        assert (r.status_code, r.json()) == (403, WAITING)
+        assert _match(other, torrent.infohash) == (None, [])

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.sandbox.conftest import checks_body, upload_body
-from uploader.sandbox import SAMPLE_TORRENT_ID
+from uploader.sandbox import DEMO_GROUP_ID, SAMPLE_TORRENT_ID, Site
 
 
 def test_missing_required_query_parameter_matches_reference(client: httpx.Client) -> None:
@@ -145,11 +145,64 @@ def test_checks_reject_upload_only_fields(client: httpx.Client, field: str) -> N
     assert r.json()["validate_errors"][0]["params"] == {"additionalProperty": field}
 
 
-def test_batch_is_accepted_on_upload_checks_and_edit(client: httpx.Client, make_torrent) -> None:
-    assert client.put("/upload/checks", json=checks_body(batch=True)).status_code == 200
-    assert client.post("/upload", json=upload_body(make_torrent(), batch=True)).status_code == 200
-    r = client.patch(f"/torrents/{SAMPLE_TORRENT_ID}", json={"batch": True})
-    assert r.status_code == 200
+NO_BATCH = {
+    "error": True,
+    "message": "Data provided was invalid: must NOT have additional properties.",
+    "validate_errors": [{
+        "instancePath": "", "schemaPath": "#/additionalProperties",
+        "keyword": "additionalProperties", "params": {"additionalProperty": "batch"},
+        "message": "must NOT have additional properties"}],
+}
+
+
+def _batch_requests(client: httpx.Client, torrent: object, value: object = True
+                    ) -> list[httpx.Response]:
+    """`batch` on each endpoint the newer site versions take it on."""
+    return [
+        client.post("/upload", json=upload_body(torrent, batch=value)),
+        client.put("/upload/checks", json=checks_body(batch=value)),
+        client.patch(f"/torrents/{SAMPLE_TORRENT_ID}", json={"batch": value}),
+        client.patch("/torrents/bulk/edit", json={"ids": [SAMPLE_TORRENT_ID], "batch": value}),
+    ]
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_batch_is_refused_like_any_undocumented_field(client: httpx.Client, site: Site,
+                                                      make_torrent, value: bool) -> None:
+    for r in _batch_requests(client, make_torrent(), value):
+        assert (r.status_code, r.json()) == (400, NO_BATCH), r.request.url
+    assert len(site.torrents) == 3  # nothing was uploaded
+    assert site.torrents[SAMPLE_TORRENT_ID].batch is False
+
+
+def test_newer_site_accepts_batch_on_upload_checks_and_edits(client: httpx.Client, site: Site,
+                                                             make_torrent) -> None:
+    site.faults.quirks.newer_site = True
+    upload, checks, edit, bulk = _batch_requests(client, make_torrent())
+    assert [r.status_code for r in (upload, checks, edit, bulk)] == [200] * 4
+    assert site.torrents[upload.json()["data"]["id"]].batch is True
+    assert site.torrents[SAMPLE_TORRENT_ID].batch is True
+    assert client.patch(f"/torrents/{SAMPLE_TORRENT_ID}", json={"batch": False}).json() == {
+        "error": False}
+    assert site.torrents[SAMPLE_TORRENT_ID].batch is False
+    # Still a boolean, and still unknown where the newer site has no `batch` either.
+    wrong = client.patch(f"/torrents/{SAMPLE_TORRENT_ID}", json={"batch": 1}).json()
+    assert wrong["validate_errors"][0]["params"] == {"type": "boolean"}
+    perms = client.patch("/torrents/bulk/edit/perms",
+                         json={"ids": [SAMPLE_TORRENT_ID], "batch": True}).json()
+    assert perms["validate_errors"][0]["params"] == {"additionalProperty": "batch"}
+    # Fields no site version documents stay refused.
+    other = client.put("/upload/checks", json=checks_body(batch=True, anonymous=False)).json()
+    assert other["validate_errors"][0]["params"] == {"additionalProperty": "anonymous"}
+
+
+def test_edit_member_display_name_is_a_string_when_sent(client: httpx.Client) -> None:
+    member = {"id": None, "role": "QC", "display_name": None}
+    r = client.patch(f"/torrents/{SAMPLE_TORRENT_ID}",
+                     json={"primary_group": {"id": DEMO_GROUP_ID, "members": [member]}})
+    error = r.json()["validate_errors"][0]
+    assert (error["instancePath"], error["params"]) == (
+        "/primary_group/members/0/display_name", {"type": "string"})
 
 
 def test_edit_uses_singular_language_fields(client: httpx.Client) -> None:

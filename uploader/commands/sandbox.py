@@ -13,7 +13,9 @@ from uploader.exceptions import ConfigError
 from uploader.urls import is_loopback_host
 
 DEFAULT_PORT = 8765
-QUIRKS = ("lang-aliases", "text-langs-as-sub", "waiting-approve")
+# The names of `uploader.sandbox.faults.QUIRK_NAMES`, spelt out so `--help` imports no httpx.
+QUIRKS = ("lang-aliases", "no-lang-aliases", "text-langs-as-sub", "waiting-approve",
+          "waiting-visible", "newer-site")
 
 
 @click.command(help="""Serve a local nekoBT-compatible API on loopback (no account needed).
@@ -23,7 +25,12 @@ SIGINT/SIGTERM. With --data DIR the site's state survives restarts.
 
 Faults for testing clients: --fault KIND[=VALUE][:COUNT[:METHOD[:PATH]]] where KIND is
 rate-limit-json, rate-limit-html, server-error, server-error-json, slow or drop;
-e.g. --fault rate-limit-json=2:3 or --fault drop:1:POST:/upload.""")
+e.g. --fault rate-limit-json=2:3 or --fault drop:1:POST:/upload.
+
+By default the site is as strict as the API reference. Quirks (--quirk, repeatable):
+newer-site (accept `batch`; checks take the base64 `torrent`), waiting-approve (uploads wait
+for staff approval and are hidden until then; waiting-visible shows them to their uploader),
+no-lang-aliases (mediainfo answers "ja", not the reference's "jp"), text-langs-as-sub.""")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Loopback address to listen on (127.0.0.1, ::1 or localhost).")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
@@ -33,7 +40,7 @@ e.g. --fault rate-limit-json=2:3 or --fault drop:1:POST:/upload.""")
 @click.option("--fault", "faults", multiple=True, metavar="SPEC",
               help="Inject a fault (repeatable); see above.")
 @click.option("--quirk", "quirks", multiple=True, type=click.Choice(QUIRKS),
-              help="Behave like the real site's rough edges (repeatable).")
+              help="Turn on a behaviour of the real site (repeatable); see above.")
 def command(host: str, port: int, data_dir: Path | None, faults: tuple[str, ...],
             quirks: tuple[str, ...]) -> None:
     if not is_loopback_host(host):
@@ -52,10 +59,7 @@ def command(host: str, port: int, data_dir: Path | None, faults: tuple[str, ...]
             site.faults.add_spec(spec)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--fault") from None
-    site.faults.quirks.lang_aliases = "lang-aliases" in quirks
-    site.faults.quirks.waiting_approve = "waiting-approve" in quirks
-    if "text-langs-as-sub" in quirks:
-        site.faults.quirks.text_langs_as = "sub"
+    site.faults.quirks.apply(quirks)
 
     stop = threading.Event()
 

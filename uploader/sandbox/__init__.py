@@ -13,6 +13,21 @@ the reference), `schemas` + `validator` (the documented parameter tables, Ajv-st
 `torrentfile` + `bencode` (reading uploads, writing downloads), `mediainfo`, `langs`,
 `views` (response shapes), `state` + `demo` (data, seed, JSON persistence), `server`.
 
+By default the sandbox is at least as strict as the reference: a field its tables do not
+list is a 400 `validate_errors` (keyword additionalProperties), so `batch` (newer site
+versions, nekobt-facts.md) is refused, and checks require `files` and know no `torrent`.
+`site.faults.quirks` (CLI: `sandbox --quirk NAME`) turns on the real site's other faces:
+- `newer_site` (`newer-site`): `batch` (boolean) on upload, checks and edits, and checks take
+  the base64 `torrent` instead of `files` + announce lists.
+- `lang_aliases` (on; `no-lang-aliases` turns it off): mediainfo extraction answers the
+  site's aliases ("jp", as the reference's example does), so clients must normalise.
+- `waiting_approve` (`waiting-approve`): new uploads wait for staff approval. The upload
+  still answers its id; while waiting, `GET /torrents/<id>` is the reference's 403 "Torrent
+  is waiting for approval." and an infohash search finds nothing, for everyone but staff
+  (users with any `permissions`) — the uploader included, unless `waiting_hidden` is off
+  (`waiting-visible`). Its uploader and group admins may still edit it.
+- `text_langs_as = "sub"` (`text-langs-as-sub`): mediainfo text tracks count as subtitles.
+
 Where the reference is silent, the sandbox chooses (and tests) this:
 - Validation reports the first error only (Ajv's default); the top-level message names the
   field as its instancePath with dots ('primary_group.members.0.role'). Nested fields without
@@ -21,13 +36,15 @@ Where the reference is silent, the sandbox chooses (and tests) this:
   declared `application/json` is a 415.
 - `upgraded_torrents` entries are `{"id", "title"}`. A duplicate infohash answers 400
   "Torrent already exists.". Undocumented fail texts (private announce, unknown language,
-  group permission, unknown members) are marked "sandbox:" in `checks`.
-- Mediainfo text tracks count as fansub languages (`quirks.text_langs_as = "sub"` flips it);
-  `quirks.lang_aliases` answers "jp"-style aliases like the reference's example.
+  group permission, unknown members, a checks `primary_group.tag` that is not the group's)
+  are marked "sandbox:" in `checks`.
+- Mediainfo text tracks count as fansub languages unless `text_langs_as` says "sub".
 - Group `tag` is lower-case and `display_tag` is what titles carry (as in the reference's
-  examples); the release-group check accepts either, case-insensitively.
-- Hidden, deleted and waiting-for-approval torrents are visible (and found by infohash) only
-  to those who may edit them.
+  examples); the release-group check and the checks' `primary_group.tag` accept either,
+  case-insensitively.
+- Hidden and deleted torrents are visible (and found by infohash) only to those who may edit
+  them, and to staff. A waiting torrent's download, comments and AnimeTosho data answer the
+  same 403 as its page to those who may not see it, and bulk downloads skip it.
 """
 
 from __future__ import annotations

@@ -48,6 +48,11 @@ def fail_unknown_language(kind: str, code: str) -> str:
     return f'Invalid {LANG_FIELDS[kind]} language: "{code}".'
 
 
+def fail_wrong_tag(sent: str, group_tag: str) -> str:
+    # sandbox: the reference names `primary_group.tag` on checks but quotes no failure for it.
+    return f'Primary Group tag "{sent}" does not match the group\'s tag "{group_tag}".'
+
+
 def fail_unknown_member(member_id: str) -> str:
     return f'Member "{member_id}" is not part of the Primary Group.'
 
@@ -166,6 +171,12 @@ def group_fails(state: State, user_id: str, primary: dict[str, Any]) -> list[str
     if group is None:
         return [FAIL_GROUP_NOT_FOUND]
     fails = []
+    # Only checks send a `tag` (upload and edit bodies have none); either spelling of the
+    # group's tag is accepted, in any case, as for the release group in the title.
+    sent_tag = primary.get("tag")
+    if sent_tag is not None and sent_tag.lower() not in {
+            group.tag.lower(), group.display_tag.lower()}:
+        fails.append(fail_wrong_tag(sent_tag, group.display_tag))
     if not state.is_group_admin(group.id, user_id):
         fails.append(FAIL_NOT_GROUP_ADMIN)
     taken = {m.display_name.lower() for m in group.members}

@@ -12,12 +12,16 @@ Kinds:
 Command-line form (`nekobt-upload sandbox --fault SPEC`): `KIND[=VALUE][:COUNT[:METHOD[:PATH]]]`,
 e.g. `rate-limit-json:3`, `slow=5:1:GET`, `drop:1:POST:/upload`. PATH is relative to the API
 root and may use shell wildcards (`/torrents/*`).
+
+`Quirks` are lasting behaviours rather than one-off faults (newer site version, approval
+queue, language aliases); `sandbox --quirk NAME` sets them by the names in `QUIRK_NAMES`.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 KINDS = ("rate-limit-json", "rate-limit-html", "server-error", "server-error-json", "slow", "drop")
@@ -40,11 +44,41 @@ class Fault:
 
 @dataclass
 class Quirks:
-    """Behaviours of the real site a client must cope with; off by default."""
+    """Behaviours of the real site a client must cope with.
 
-    lang_aliases: bool = False  # mediainfo answers "jp" instead of "ja" (as the reference does)
+    The defaults are the reference's behaviour, at its strictest: mediainfo answers aliases
+    ("jp") as the reference's example does, and a torrent waiting for approval is hidden from
+    everyone but staff (403 on its page, no infohash match) as the reference shows.
+    """
+
+    lang_aliases: bool = True  # mediainfo answers "jp" instead of "ja" (as the reference does)
     text_langs_as: str = "fansub"  # where mediainfo text tracks go: "fansub" or "sub"
     waiting_approve: bool = False  # new uploads wait for staff approval (first uploads do)
+    # While a torrent waits for approval only staff see it, its uploader included; False
+    # shows it to those who may edit it (a friendlier site than the reference shows).
+    waiting_hidden: bool = True
+    # A newer site version than the reference: `batch` (boolean) on upload, checks and
+    # edits, and checks take the base64 `torrent` instead of `files` + announce lists.
+    newer_site: bool = False
+
+    def apply(self, names: Iterable[str]) -> None:
+        """Set quirks from their command-line names (`QUIRK_NAMES`); unknown names raise."""
+        for name in names:
+            if name not in QUIRK_NAMES:
+                raise ValueError(f"unknown quirk {name!r} (one of: {', '.join(QUIRK_NAMES)})")
+            attribute, value = QUIRK_NAMES[name]
+            setattr(self, attribute, value)
+
+
+# `nekobt-upload sandbox --quirk NAME`: name -> (Quirks attribute, value it sets).
+QUIRK_NAMES: dict[str, tuple[str, object]] = {
+    "lang-aliases": ("lang_aliases", True),  # the default; kept for existing scripts
+    "no-lang-aliases": ("lang_aliases", False),
+    "text-langs-as-sub": ("text_langs_as", "sub"),
+    "waiting-approve": ("waiting_approve", True),
+    "waiting-visible": ("waiting_hidden", False),
+    "newer-site": ("newer_site", True),
+}
 
 
 class Faults:

@@ -3,8 +3,8 @@
 The site does not document which subtitle field text tracks land in. The sandbox puts them in
 `fansub_langs` by default (a release group's subtitle tracks are its fansubs); the
 `text_langs_as` argument ("fansub" | "sub") lets a test flip that. Languages are answered as
-site codes, or as the site's aliases ("jp") when `aliases` is set, as the real site sometimes
-does.
+the site's aliases when `aliases` is set (the site's default: its reference answers "jp" for
+Japanese, so clients must normalise through `GET /langs`' `convert` map), else as site codes.
 """
 
 from __future__ import annotations

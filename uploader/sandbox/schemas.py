@@ -3,7 +3,9 @@
 A field without `?` in a table is required; a table that says "At least one is required" is
 `minProperties`. Unknown fields are always rejected (`additionalProperties: false`), so a
 client that sends an undocumented or misspelt field learns it here, not on the real site.
-Choices where the reference is silent are marked "sandbox:".
+Choices where the reference is silent are marked "sandbox:". Fields of site versions newer
+than the reference (`batch`, `torrent` on checks) exist only in the `*_NEWER` schemas, which
+the handlers use under `quirks.newer_site`.
 """
 
 from __future__ import annotations
@@ -61,9 +63,9 @@ NULLABLE_ROLE: Schema = {"type": ["string", "null"], "maxLength": 64}
 # required (the reference's example sends display_name "" for existing members).
 UPLOAD_MEMBER = obj({"id": NULLABLE_STRING, "role": ROLE, "display_name": DISPLAY_NAME},
                     ("id", "role", "display_name"))
-# On edits the example adds pfp_hash, and display_name is "Only used for new members".
-EDIT_MEMBER = obj({"id": NULLABLE_STRING, "role": ROLE,
-                   "display_name": {"type": ["string", "null"], "maxLength": 32},
+# On edits the example adds pfp_hash, and display_name is "Only used for new members" (so
+# optional, but a string when sent: the example never shows it null).
+EDIT_MEMBER = obj({"id": NULLABLE_STRING, "role": ROLE, "display_name": DISPLAY_NAME,
                    "pfp_hash": NULLABLE_STRING}, ("id", "role"))
 SECONDARY_GROUP = obj({"id": ID, "role": NULLABLE_ROLE}, ("id", "role"))
 SECONDARY_GROUPS = array(SECONDARY_GROUP, max_items=50)
@@ -91,7 +93,6 @@ UPLOAD = obj(
         "description": DESCRIPTION,
         "mediainfo": MEDIAINFO,
         "ignore_warnings": BOOL,
-        "batch": BOOL,  # newer site versions (nekobt-facts.md)
     },
     ("torrent", "title", "movie", "category", "video_type", "video_codec", "level", "mtl",
      "anonymous", "hidden", "otl", "hardsub", "secondary_groups", "audio_langs", "sub_langs",
@@ -117,12 +118,8 @@ CHECKS = obj(
         "fansub_langs": LANG_LIST,
         "announce_urls": array(STRING),
         "raw_announce_urls": array(array(STRING)),
-        "batch": BOOL,
-        # Newer site versions take the base64 torrent instead of files + announce lists;
-        # `files` is then not required (enforced by the handler, same error shape).
-        "torrent": text(20_000_000, min_length=1),
     },
-    ("title", "movie", "video_type", "video_codec", "level", "mtl", "otl", "hardsub",
+    ("title", "movie", "files", "video_type", "video_codec", "level", "mtl", "otl", "hardsub",
      "audio_langs", "sub_langs", "fansub_langs"),
 )
 
@@ -142,7 +139,6 @@ _EDIT_COMMON: dict[str, Schema] = {
     "hardsub": BOOL,
     "otl": BOOL,
     "mtl": BOOL,
-    "batch": BOOL,  # newer site versions (nekobt-facts.md)
     "primary_group": {**obj({"id": ID, "members": array(EDIT_MEMBER, max_items=50)},
                             ("id", "members")), "type": ["object", "null"]},
     "secondary_groups": SECONDARY_GROUPS,
@@ -165,6 +161,26 @@ BULK_EDIT = obj(
     ("ids",),
     min_properties=2,  # ids + "at least one" edit
 )
+
+
+def newer(schema: Schema, *, optional: tuple[str, ...] = (), **fields: Schema) -> Schema:
+    """`schema` as a newer site version has it: more fields, and `optional` no longer required."""
+    changed: Schema = {**schema, "properties": {**schema["properties"], **fields}}
+    if "required" in schema:
+        changed["required"] = [name for name in schema["required"] if name not in optional]
+    return changed
+
+
+# A newer site version than the reference (`quirks.newer_site`, nekobt-facts.md): a boolean
+# `batch` on upload, checks and edits; checks take the base64 `torrent` instead of `files` +
+# announce lists, so `files` is then required only when `torrent` is absent (the handler says
+# so, in the same error shape).
+UPLOAD_NEWER = newer(UPLOAD, batch=BOOL)
+CHECKS_NEWER = newer(CHECKS, optional=("files",), batch=BOOL,
+                     torrent=text(20_000_000, min_length=1))
+EDIT_TORRENT_NEWER = newer(EDIT_TORRENT, batch=BOOL)
+BULK_EDIT_NEWER = newer(BULK_EDIT, batch=BOOL)
+
 BULK_PERMS = obj({"ids": BULK_IDS}, ("ids",))
 BULK_DOWNLOAD_BODY = obj({"ids": array(ID, min_items=1, max_items=500), "public": BOOL},
                          ("ids",))

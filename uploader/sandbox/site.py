@@ -68,6 +68,7 @@ def fail(status: int, message: str, **extra: Any) -> Answer:
 
 
 UNAUTHORIZED = "Unauthorized."
+WAITING_FOR_APPROVAL = "Torrent is waiting for approval."
 
 
 @dataclass
@@ -105,12 +106,27 @@ class Ctx:
         return values
 
     def torrent(self, torrent_id: str) -> Torrent:
+        """A torrent the asker may read: else 404, or the reference's 403 while it waits."""
         torrent = self.state.torrents.get(torrent_id)
-        if torrent is None or not self.can_see(torrent):
+        if torrent is None:
+            raise fail(404, "Torrent not found.")
+        if not self.can_see(torrent):
+            if torrent.waiting_approve and torrent.deleted is None:
+                raise fail(403, WAITING_FOR_APPROVAL)
             raise fail(404, "Torrent not found.")
         return torrent
 
     def can_see(self, torrent: Torrent) -> bool:
+        """Whether the asker may read `torrent` (its page, files, comments, infohash match).
+
+        Staff see everything. A torrent waiting for approval is staff-only (the reference's
+        403 "Torrent is waiting for approval."), unless `quirks.waiting_hidden` is off; hidden
+        and deleted torrents are seen by those who may edit them.
+        """
+        if self.user is not None and self.user.is_staff:
+            return True
+        if torrent.waiting_approve and self.site.faults.quirks.waiting_hidden:
+            return False
         if torrent.deleted is None and not torrent.hidden and not torrent.waiting_approve:
             return True
         return self.user is not None and self.state.can_edit(torrent, self.user.id)

@@ -42,6 +42,11 @@ class User:
     download: int = 0
     disabled: bool = False
 
+    @property
+    def is_staff(self) -> bool:
+        # sandbox: the reference does not document the permission bits; any bit is staff.
+        return self.permissions != 0
+
 
 @dataclass
 class Member:

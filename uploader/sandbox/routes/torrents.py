@@ -24,23 +24,20 @@ NO_PERMISSION = "You do not have permission to edit one or more torrents."
 
 
 def get_torrent(ctx: Ctx, id: str) -> httpx.Response:
-    torrent = ctx.state.torrents.get(id)
-    if torrent is None:
-        raise fail(404, "Torrent not found.")
-    if not ctx.can_see(torrent):
-        if torrent.waiting_approve and torrent.deleted is None:
-            raise fail(403, "Torrent is waiting for approval.")
-        raise fail(404, "Torrent not found.")
-    return reply(torrent_full(ctx.state, torrent, ctx.user))
+    return reply(torrent_full(ctx.state, ctx.torrent(id), ctx.user))
 
 
 def edit_torrent(ctx: Ctx, id: str) -> httpx.Response:
     user = ctx.require_user()
-    body = ctx.json(schemas.EDIT_TORRENT)
+    body = ctx.json(schemas.EDIT_TORRENT_NEWER if ctx.site.faults.quirks.newer_site
+                    else schemas.EDIT_TORRENT)
     torrent = ctx.state.torrents.get(id)
-    if torrent is None or not ctx.can_see(torrent):
+    if torrent is None:
         raise fail(404, "Torrent not found.")
     if not ctx.state.can_edit(torrent, user.id):
+        # Those who may edit a torrent may do so even while it waits for approval.
+        if not ctx.can_see(torrent):
+            raise fail(404, "Torrent not found.")
         raise fail(403, "You do not have permission to edit this torrent.")
     _apply_edit(ctx, user, [torrent], body, bulk=False)
     return reply()
@@ -57,7 +54,8 @@ def _bad_torrents(ctx: Ctx, user: User, ids: list[str]) -> list[str]:
 
 def bulk_edit(ctx: Ctx) -> httpx.Response:
     user = ctx.require_user()
-    body = ctx.json(schemas.BULK_EDIT)
+    body = ctx.json(schemas.BULK_EDIT_NEWER if ctx.site.faults.quirks.newer_site
+                    else schemas.BULK_EDIT)
     ids = list(dict.fromkeys(body["ids"]))
     bad = _bad_torrents(ctx, user, ids)
     if bad:

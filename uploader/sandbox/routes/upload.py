@@ -29,8 +29,10 @@ def _torrent(data: str) -> ParsedTorrent:
 
 def checks(ctx: Ctx) -> httpx.Response:
     user = ctx.require_user()
-    body = ctx.json(schemas.CHECKS)
+    newer_site = ctx.site.faults.quirks.newer_site
+    body = ctx.json(schemas.CHECKS_NEWER if newer_site else schemas.CHECKS)
     if "files" not in body and "torrent" not in body:
+        # Only reachable on a newer site: `files` is in CHECKS' `required`.
         missing = SchemaError("", "#/required", "required", {"missingProperty": "files"},
                               "must have required property 'files'")
         raise Answer(httpx.Response(400, json=error_body(missing)))
@@ -61,7 +63,8 @@ def _level(value: float | None) -> int | None:
 
 def upload(ctx: Ctx) -> httpx.Response:
     user = ctx.require_user()
-    body = ctx.json(schemas.UPLOAD)
+    body = ctx.json(schemas.UPLOAD_NEWER if ctx.site.faults.quirks.newer_site
+                    else schemas.UPLOAD)
     parsed = _torrent(body["torrent"])
     if ctx.state.torrent_by_infohash(parsed.infohash) is not None:
         raise fail(400, DUPLICATE)
