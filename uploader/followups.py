@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WAITING = "waiting for approval"
+FINISHED = "finished"
 
 
 def is_waiting_for_approval(exc: ForbiddenError) -> bool:
@@ -56,7 +57,9 @@ def finish(client: NekoClient, journal: Journal, record: ReleaseRecord, profile:
         message = ("uploaded, but " + "; ".join(problems)
                    + " — run the same command again to retry")
         log.warning("%s: %s", release.name, message)
-        record = journal.update(record.id, error=message, kind="followups")
+        return journal.update(record.id, error=message, kind="followups")
+    # The marker the watch daemon skips on: nothing is left to do for this release.
+    journal.record(record.id, FINISHED, {})
     return record
 
 

@@ -122,4 +122,4 @@ class FakeProcessor:
         if self.site[name] == 0:  # an in-doubt one already there is found, not stored again
             self.site[name] = 1
         return self.journal.update(rid, state=J.UPLOADED, torrent_id=str(1000 + rid),
-                                   kind="verified")
+                                   kind="finished")

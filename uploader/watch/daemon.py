@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from uploader import journal as J
 from uploader.exceptions import AuthError, UploaderError
+from uploader.followups import FINISHED
 from uploader.runner import Summary
 from uploader.watch.policy import Action, Decision, RetryPolicy, decide
 from uploader.watch.scan import is_ignored, release_of, scan
@@ -259,7 +260,7 @@ class Daemon:
 
     def _decide(self, record: ReleaseRecord | None, fingerprint: str) -> Decision:
         verified = record is None or record.state not in J.DONE or any(
-            event.kind == "verified" for event in self.journal.events(record.id))
+            event.kind == FINISHED for event in self.journal.events(record.id))
         return decide(record, fingerprint, self.options.retry, verified=verified)
 
     def _ready(self, release: Path, *, retry_due: bool = False) -> None:

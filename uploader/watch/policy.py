@@ -1,9 +1,9 @@
 """What to do with a complete release, given what the journal says about it.
 
     no record ......................... process
-    uploaded / exists, verified ....... skip (exactly once: never re-uploaded from the same path)
-    uploaded / exists, not verified ... process: a crash came between the upload and its
-                                        follow-ups; the pipeline finds it by infohash and
+    uploaded / exists, finished ....... skip (exactly once: never re-uploaded from the same path)
+    uploaded / exists, not finished ... process: a crash or a failed follow-up came after the
+                                        upload; the pipeline finds it by infohash and
                                         finishes them (verify, upgrades, seeding handoff)
     uploading (in doubt) .............. process: the pipeline resolves it by infohash
     rejected / permanent failure ...... hold until its content changes or `status --retry ID`
