@@ -366,3 +366,38 @@ def test_follow_up_failure_keeps_the_upload_and_the_rerun_finishes_it(world: Wor
         "uploaded", [SAMPLE_TORRENT_ID], None)
     assert world.site.torrents[SAMPLE_TORRENT_ID].upgraded == record["torrent_id"]
     assert len(world.posts()) == 1
+
+
+@pytest.mark.parametrize("newer_site", [False, True])
+def test_batch_profile_on_sites_with_and_without_the_field(world: World,
+                                                            newer_site: bool) -> None:
+    world.site.faults.quirks.newer_site = newer_site
+    world.edit_profile("examplesubs", lambda d: d.update(batch=True, level=3))
+    run = world.cli("upload", "--json", str(world.release(V2)))
+    assert run.code == 0, run.out + run.err
+    stored = world.site.torrents[run.records()[0]["torrent_id"]]
+    (post,) = world.posts()
+    if newer_site:
+        assert (post.json["batch"], post.json["level"]) == (True, 3)
+        assert (stored.batch, stored.level) == (True, 3)
+    else:
+        # The reference's site: `batch` is refused, so "full-scale batch" is level 4.
+        assert "batch" not in post.json
+        assert post.json["level"] == 4
+        assert stored.level == 4
+        checks = [r.json for r in world.site.requests if r.path == "/upload/checks"]
+        assert [c.get("batch") for c in checks] == [True, None]
+
+
+def test_first_upload_waiting_for_approval_is_uploaded(world: World) -> None:
+    world.site.faults.quirks.waiting_approve = True
+    release = world.release(V2)
+    run = world.cli("upload", "--json", str(release))
+    assert run.code == 0, run.err
+    (record,) = run.records()
+    assert (record["status"], record["waiting_approve"], record["error"]) == (
+        "uploaded", True, None)
+    again = world.cli("upload", str(release))
+    assert again.code == 0, again.err
+    assert "waiting for staff approval" in again.out
+    assert len(world.posts()) == 1
