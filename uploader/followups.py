@@ -97,5 +97,10 @@ def _seed(client: NekoClient, journal: Journal, record: ReleaseRecord, release: 
     from uploader.seeding import hand_off
 
     assert record.torrent_id is not None
-    dest = hand_off(client, record.torrent_id, release.name, folder)
-    return journal.update(record.id, kind="seeding", detail={"copied_to": str(dest)})
+    built = Path(record.torrent_file) if record.torrent_file else None
+    dest, source = hand_off(client, record.torrent_id, release.name, folder, built=built)
+    if source == "built":
+        log.info("%s: the site does not serve it until approved; handed off our own .torrent "
+                 "(same infohash)", release.name)
+    return journal.update(record.id, kind="seeding",
+                          detail={"copied_to": str(dest), "source": source})

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Protocol
 
-from uploader.exceptions import ConfigError
+from uploader.exceptions import ConfigError, ForbiddenError
 
 
 class DownloadClient(Protocol):
@@ -36,16 +36,28 @@ def write_private(dest: Path, data: bytes) -> Path:
     return dest
 
 
-def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path) -> Path:
-    """Download the site's torrent for `torrent_id` and write `<name>.torrent` into `folder`."""
+def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *,
+             built: Path | None = None) -> tuple[Path, str]:
+    """Write the site's torrent for `torrent_id` as `<name>.torrent` into `folder`.
+
+    While the upload waits for staff approval the site will not serve it; the facts say keep
+    seeding, so the torrent we built (same infohash, public trackers) is handed off instead.
+    Returns (where it went, "site" or "built").
+    """
     if not folder.is_dir():
         raise ConfigError(
             f"seed.copy_torrent_to {str(folder)!r}: no such folder — create it or fix the profile"
         )
-    data = client.download_torrent(torrent_id)
+    source = "site"
+    try:
+        data = client.download_torrent(torrent_id)
+    except ForbiddenError as exc:
+        if built is None or "waiting for approval" not in exc.message.lower():
+            raise
+        data, source = built.read_bytes(), "built"
     safe = name.replace("/", "_").replace("\0", "_")
     try:
-        return write_private(folder / f"{safe}.torrent", data)
+        return write_private(folder / f"{safe}.torrent", data), source
     except OSError as exc:
         raise ConfigError(
             f"seed.copy_torrent_to {str(folder)!r}: cannot write there ({exc.strerror}) — "

@@ -389,14 +389,21 @@ def test_batch_profile_on_sites_with_and_without_the_field(world: World,
         assert [c.get("batch") for c in checks] == [True, None]
 
 
-def test_first_upload_waiting_for_approval_is_uploaded(world: World) -> None:
+def test_first_upload_waiting_for_approval_is_uploaded_and_seeded(world: World) -> None:
     world.site.faults.quirks.waiting_approve = True
+    watch = world.tmp / "client-watch"
+    watch.mkdir()
+    world.edit_profile("examplesubs", lambda d: d.update(seed={"copy_torrent_to": str(watch)}))
     release = world.release(V2)
     run = world.cli("upload", "--json", str(release))
     assert run.code == 0, run.err
     (record,) = run.records()
     assert (record["status"], record["waiting_approve"], record["error"]) == (
         "uploaded", True, None)
+    # The site will not serve it yet: our own torrent (same infohash) goes to the client.
+    (handed,) = list(watch.iterdir())
+    assert str(torf.Torrent.read(handed).infohash) == record["infohash"]
+    assert os.stat(handed).st_mode & 0o777 == 0o600
     again = world.cli("upload", str(release))
     assert again.code == 0, again.err
     assert "waiting for staff approval" in again.out
