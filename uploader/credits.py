@@ -11,7 +11,8 @@ import dataclasses
 import logging
 from typing import Any, Protocol
 
-from uploader.payloads import Member, ReleaseMeta
+from uploader.payloads import ReleaseMeta
+from uploader.profiles.model import Member
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def resolve_new_members(client: GroupClient, meta: ReleaseMeta) -> ReleaseMeta:
         known = by_name.get((m.display_name or "").casefold()) if m.id is None else None
         if known is not None:
             log.info("credits: %s is already in the group (id %s)", m.display_name, known)
-            resolved.append(Member(known, m.role, None))
+            resolved.append(Member(role=m.role, id=known))
         else:
             resolved.append(m)
     return dataclasses.replace(meta, members=tuple(resolved))

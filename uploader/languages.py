@@ -17,12 +17,9 @@ and aliases plus the common languages), so profiles validate offline.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import logging
-import os
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -30,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
+from uploader.atomic import write_atomic
 from uploader.exceptions import ConfigError, UploaderError
 
 log = logging.getLogger(__name__)
@@ -203,19 +201,11 @@ def _read_cache(cache_file: Path) -> tuple[float, Languages] | None:
 
 
 def _write_cache(cache_file: Path, data: object, now: float) -> None:
-    tmp: str | None = None
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_file.parent, prefix=".langs-", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump({"fetched_at": now, "data": data}, out)
-        os.replace(tmp, cache_file)  # atomic: a reader sees the old or the new file, whole
+        write_atomic(cache_file, json.dumps({"fetched_at": now, "data": data}).encode())
     except OSError as exc:
         log.warning("language cache %s: cannot write it (%s) — continuing without",
                     cache_file, exc)
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 def load_languages(client: LangsClient | None = None, cache_file: Path | None = None, *,

@@ -194,10 +194,8 @@ def release_meta(profile: Profile, release: Path, built: BuiltLike, report: Medi
         description=render_description(profile, fields),
         group_id=profile.group.id,
         group_tag=profile.group.tag,
-        members=tuple(payloads.Member(id=m.id, role=m.role, display_name=m.display_name)
-                      for m in profile.members),
-        secondary_groups=tuple(payloads.SecondaryGroup(id=g.id, role=g.role)
-                               for g in profile.secondary_groups),
+        members=profile.members,
+        secondary_groups=profile.secondary_groups,
         level=profile.level,
         video_type=profile.video_type,
         video_codec=merged.video_codec,

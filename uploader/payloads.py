@@ -13,20 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from uploader.profiles.model import Member, SecondaryGroup
+
 CATEGORY = 1  # the only valid upload category
-
-
-@dataclass(frozen=True)
-class Member:
-    id: str | None
-    role: str
-    display_name: str | None = None
-
-
-@dataclass(frozen=True)
-class SecondaryGroup:
-    id: str
-    role: str | None = None
 
 
 @dataclass(frozen=True)

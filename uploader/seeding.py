@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
+from uploader.atomic import write_atomic
 from uploader.exceptions import ConfigError, ForbiddenError
 
 
@@ -20,20 +18,7 @@ def write_private(dest: Path, data: bytes) -> Path:
 
     The temporary name is a dotfile ending in `.tmp`, which torrent clients' watch folders ignore.
     """
-    folder = dest.parent
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".nekobt-", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return dest
+    return write_atomic(dest, data)
 
 
 def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *,

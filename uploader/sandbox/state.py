@@ -7,14 +7,13 @@ holds API and torrent keys) after every change, so a restart continues where it 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from uploader.atomic import write_atomic
 
 STATE_FILE = "state.json"
 FORMAT_VERSION = 1
@@ -226,15 +225,5 @@ class Store:
     def save(self, state: State) -> None:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         payload = json.dumps(state.to_json(), separators=(",", ":"), sort_keys=True)
-        # mkstemp creates the file 0600: it holds API keys and torrent keys.
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".state-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+        # Written 0600: it holds API keys and torrent keys.
+        write_atomic(self.path, payload.encode("utf-8"))

@@ -8,9 +8,6 @@ changed while hashing, and torf to assemble, validate and encode the metainfo.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -19,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from uploader import __version__
+from uploader.atomic import write_atomic
 from uploader.exceptions import CancelledError, TorrentError
 from uploader.torrent import metainfo
 from uploader.torrent.cache import PieceCache, cache_key, is_racy
@@ -65,18 +63,7 @@ class BuiltTorrent:
         """Write the .torrent to `dest` atomically (temporary file, then rename); return it."""
         dest = Path(dest)
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".tmp-", suffix=".torrent")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(self.raw)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, dest)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(dest, self.raw)
         except OSError as exc:
             raise TorrentError(
                 f"{dest}: cannot write the torrent ({exc.strerror}) — check the folder", path=dest

@@ -25,10 +25,10 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 import time
 from pathlib import Path
 
+from uploader.atomic import write_atomic
 from uploader.torrent.files import Release
 
 log = logging.getLogger(__name__)
@@ -88,18 +88,7 @@ class PieceCache:
     def put(self, key: str, digests: bytes) -> None:
         """Store `digests` for `key` atomically; errors only log."""
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".partial")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(MAGIC + key.encode() + b"\n" + digests)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.replace(tmp, self._path(key))
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            write_atomic(self._path(key), MAGIC + key.encode() + b"\n" + digests)
         except OSError as exc:
             log.warning("piece cache %s: cannot write it (%s)", self.directory, exc)
             return
