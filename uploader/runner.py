@@ -15,7 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from uploader import journal as J
 from uploader.exceptions import AuthError, ConfigError, UploaderError
@@ -117,6 +117,7 @@ def run_releases(
     from uploader.journal import Journal
     from uploader.pipeline import Pipeline
     from uploader.profiles import load_profiles
+    from uploader.torrent.progress import progress_bar
 
     out = out or sys.stdout
     paths = check_paths(paths)
@@ -125,9 +126,11 @@ def run_releases(
     with site_settings(settings) as settings:
         key = settings.require_key()
         with NekoClient(settings.api_url, key) as client, \
-                Journal.in_state_dir(settings.state_dir) as journal:
+                Journal.in_state_dir(settings.state_dir) as journal, \
+                progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
+                             ) as progress:
             pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
-                                progress=_progress_for(settings))
+                                progress=progress)
             for record, error in _pipelined(pipeline, paths, mode):
                 summary.records.append(record)
                 if isinstance(error, ConfigError):
@@ -151,12 +154,3 @@ def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str
                 pipeline.cancel.set()  # the key is refused: stop, hash nothing more
                 raise
             yield record, prepared.error
-
-
-def _progress_for(settings: Settings) -> Any:
-    """A progress bar on an interactive terminal; nothing in --json or non-TTY use."""
-    if settings.json or settings.verbosity < 0 or not sys.stderr.isatty():
-        return None
-    from uploader.torrent.progress import terminal_progress
-
-    return terminal_progress()

@@ -313,10 +313,6 @@ def test_get_media_with_and_without_force(client: NekoClient, site: Site) -> Non
         client.get_media("s9999")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sandbox deviation: GET /media/<id> episodes carry `absolute`, a key the reference's "
-    "example (and models.MediaEpisode) does not have; the reference shows `absolute` only "
-    "in group media episodes and parsedData"))
 @covers("get_media")
 def test_media_episodes_have_exactly_the_documented_keys(client: NekoClient) -> None:
     for episode in client.get_media("s1001")["episodes"]:
@@ -685,10 +681,6 @@ def test_animetosho_ready_processing_and_skipped(client: NekoClient, site: Site)
                                      "message": "Torrent was not found on AnimeTosho."}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "client bug: get_animetosho repeats a 500 whose body says `retry: false` (the "
-    "reference's AnimeTosho 'error' status, 'no' retry) up to max_attempts times, each of "
-    "which may hold the connection for 60 s on the real site"))
 @covers("get_animetosho")
 def test_animetosho_error_with_retry_false_is_not_repeated(
         client: NekoClient, site: Site, sleeps: list[float]) -> None:

@@ -58,9 +58,16 @@ class RetryPolicy:
         """Seconds to wait before attempt `attempt + 1`, or None to give up and raise."""
         if attempt >= self.max_attempts or not isinstance(error, RETRYABLE):
             return None
+        if isinstance(error, ServerError) and site_says_no_retry(error.payload):
+            return None  # e.g. AnimeTosho's "error" status: the site says not to retry
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
             return min(error.retry_after, self.max_wait)
         return self.backoff(attempt)
+
+
+def site_says_no_retry(payload: object) -> bool:
+    """The site's own `"retry": false` (AnimeTosho answers) outranks our backoff."""
+    return isinstance(payload, dict) and payload.get("retry") is False
 
 
 def call(

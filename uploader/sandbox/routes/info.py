@@ -56,8 +56,9 @@ def get_media(ctx: Ctx, media_id: str) -> httpx.Response:
                     entry["langs"][kind].append(code)
     summary = media.summary()
     del summary["id"]
-    return reply({**summary, "notes": None,
-                  "episodes": [dict(e) for e in media.episodes],
+    # The reference's media episodes have no `absolute` (group and checks episodes do).
+    episodes = [{k: v for k, v in e.items() if k != "absolute"} for e in media.episodes]
+    return reply({**summary, "notes": None, "episodes": episodes,
                   "groups": list(groups.values())})
 
 
