@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import stat
 from dataclasses import dataclass, field, replace
@@ -69,6 +70,11 @@ def read_api_key(value: str | None, file: str | None) -> Secret | None:
             f"NEKOBT_API_KEY_FILE {str(path)!r}: cannot read it ({exc.strerror}) — "
             "point it at a readable file holding only the key"
         ) from None
+    with contextlib.suppress(OSError):
+        if path.stat().st_mode & 0o077:
+            logging.getLogger(__name__).warning(
+                "NEKOBT_API_KEY_FILE %s: readable by other users — run: chmod 600 %s",
+                path, path)
     if not text:
         raise ConfigError(
             f"NEKOBT_API_KEY_FILE {str(path)!r}: the file is empty — put the key in it"
