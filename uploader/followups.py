@@ -33,7 +33,7 @@ def is_waiting_for_approval(exc: ForbiddenError) -> bool:
 def finish(client: NekoClient, journal: Journal, record: ReleaseRecord, profile: Profile,
            release: Path, upgrade_ids: list[str]) -> ReleaseRecord:
     """Run the follow-ups not yet done for `record` (state uploaded or exists)."""
-    done = {event.kind for event in journal.events(record.id)}
+    done = {event.kind for event in journal.current_events(record.id)}
     steps: list[tuple[str, Callable[[ReleaseRecord], ReleaseRecord]]] = [
         ("verified", lambda r: _verify(client, journal, r)),
     ]

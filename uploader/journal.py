@@ -34,6 +34,10 @@ EXISTS = "exists"
 REJECTED = "rejected"
 FAILED = "failed"
 
+# Event kind: the release at this path now has other content (another infohash) than the one
+# uploaded or attempted before; what came before it is history, not this upload's.
+NEW_CONTENT = "new_content"
+
 IN_PROGRESS = frozenset({QUEUED, BUILDING, CHECKING, UPLOADING})
 DONE = frozenset({UPLOADED, EXISTS})
 
@@ -301,6 +305,12 @@ class Journal:
         with self._lock:
             rows = self._db.execute("SELECT * FROM releases ORDER BY id").fetchall()
         return [_to_record(row) for row in rows]
+
+    def current_events(self, release_id: int) -> list[Event]:
+        """Events of the release's current content: those after its last `new_content`."""
+        events = self.events(release_id)
+        starts = [i for i, e in enumerate(events) if e.kind == NEW_CONTENT]
+        return events[starts[-1] + 1:] if starts else events
 
     def events(self, release_id: int) -> list[Event]:
         with self._lock:

@@ -152,6 +152,14 @@ class Pipeline:
                 cancel=self.cancel,
             )
             prepared.built = built
+            if keep and record.infohash and record.infohash != built.infohash:
+                # Same path, other content (an encode replaced in place): a new release.
+                self.journal.update(
+                    record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
+                    upgraded=[], error=None, kind=J.NEW_CONTENT,
+                    detail={"old_infohash": record.infohash, "old_state": record.state,
+                            "old_torrent_id": record.torrent_id})
+                prepared.prior_state = J.QUEUED
             torrents_dir = ensure_private_dir(self.settings.torrents_dir)
             torrent_file = torrents_dir / f"{path.name}.torrent"
             built.write(torrent_file)
@@ -176,20 +184,25 @@ class Pipeline:
                 raise prepared.error
             return self._publish(prepared, mode)
         except AuthError:
-            self.journal.update(record.id, state=J.FAILED, error="authentication refused (401)")
+            self._failed(record.id, "authentication refused (401)", permanent=False)
             raise
         except ChecksError as exc:
             return self.journal.update(record.id, state=J.REJECTED, fails=exc.fails,
                                        warns=exc.warns, error=exc.message, permanent=True,
                                        kind="rejected")
         except UploaderError as exc:
-            current = self.journal.get(record.id)
-            # In doubt: keep `uploading` so the next run resolves it by infohash.
-            state = J.UPLOADING if current.state == J.UPLOADING else J.FAILED
-            return self.journal.update(record.id, state=state, error=str(exc),
-                                       permanent=isinstance(exc, ConfigError),
-                                       attempts=current.attempts + 1, kind="error",
-                                       detail={"type": type(exc).__name__})
+            return self._failed(record.id, str(exc), permanent=isinstance(exc, ConfigError),
+                                detail={"type": type(exc).__name__})
+
+    def _failed(self, release_id: int, error: str, *, permanent: bool,
+                detail: dict[str, Any] | None = None) -> ReleaseRecord:
+        """Record a failure without losing what is known: an in-doubt (`uploading`) or done
+        release keeps its state, so the next run still resolves or skips it correctly."""
+        current = self.journal.get(release_id)
+        keep = current.state in (J.UPLOADING, J.UPLOADED, J.EXISTS)
+        fields: dict[str, Any] = {} if keep else {"state": J.FAILED, "permanent": permanent}
+        return self.journal.update(release_id, error=error, attempts=current.attempts + 1,
+                                   kind="error", detail=detail, **fields)
 
     def _publish(self, prepared: Prepared, mode: str) -> ReleaseRecord:
         from uploader.metadata import release_meta
@@ -298,7 +311,7 @@ class Pipeline:
         """`upgraded_torrents` of the last checks answer recorded for this release."""
         from uploader.upgrades import torrent_ids
 
-        for event in reversed(self.journal.events(release_id)):
+        for event in reversed(self.journal.current_events(release_id)):
             if event.kind == "answer" and event.detail.get("endpoint") == "PUT /upload/checks":
                 return torrent_ids(event.detail.get("data", {}).get("upgraded_torrents") or [])
         return []

@@ -408,3 +408,36 @@ def test_first_upload_waiting_for_approval_is_uploaded_and_seeded(world: World) 
     assert again.code == 0, again.err
     assert "waiting for staff approval" in again.out
     assert len(world.posts()) == 1
+
+
+def test_release_replaced_in_place_is_a_new_upload_not_the_old_one(world: World) -> None:
+    release = world.release(V2)
+    first = world.cli("upload", "--json", str(release))
+    assert first.code == 0, first.err
+    old = first.records()[0]
+    with release.open("ab") as fh:  # the encoder re-muxed it: other bytes, same name
+        fh.write(b"\0" * 1024)
+    second = world.cli("upload", "--json", str(release))
+    assert second.code == 0, second.err
+    new = second.records()[0]
+    assert new["status"] == "uploaded"
+    assert new["infohash"] != old["infohash"]
+    assert new["torrent_id"] != old["torrent_id"]
+    assert world.site.torrents[new["torrent_id"]].infohash == new["infohash"]
+    assert len(world.posts()) == 2
+    # Its own follow-ups ran (the old generation's events do not count as done).
+    assert "uploaded, but" not in (new["error"] or "")
+
+
+def test_failure_on_a_rerun_keeps_the_release_uploaded(world: World) -> None:
+    release = world.release(V2)
+    first = world.cli("upload", "--json", str(release))
+    assert first.code == 0, first.err
+    bad = world.cli("upload", "--json", str(release), key="wrong-key-for-this-test")
+    assert bad.code == 3, bad.out + bad.err
+    (record,) = world.cli("status", "--json").records()
+    assert (record["status"], record["torrent_id"]) == (
+        "uploaded", first.records()[0]["torrent_id"])
+    again = world.cli("upload", "--json", str(release))
+    assert again.records()[0]["status"] == "uploaded"
+    assert len(world.posts()) == 1

@@ -235,9 +235,13 @@ def test_401_shape_for_auth_required_endpoints(anon: httpx.Client) -> None:
         assert r.json() == {"error": True, "message": "Unauthorized."}
 
 
-def test_wrong_key_is_unauthorized_and_auth_optional_works_without(site) -> None:
+def test_wrong_key_is_unauthorized_even_where_auth_is_optional(site) -> None:
+    # "If authorization isn't present or is invalid, you will receive a 401."
     with httpx.Client(transport=site.transport(), base_url="http://x/api/v1",
                       cookies={"ssid": "not-a-key"}) as wrong:
         assert wrong.put("/upload/checks", json=checks_body()).status_code == 401
-        assert wrong.get("/langs").status_code == 200
-        assert wrong.get(f"/torrents/{SAMPLE_TORRENT_ID}").status_code == 200
+        assert wrong.get("/langs").status_code == 401
+        assert wrong.get(f"/torrents/{SAMPLE_TORRENT_ID}").status_code == 401
+    with httpx.Client(transport=site.transport(), base_url="http://x/api/v1") as anonymous:
+        assert anonymous.get("/langs").status_code == 200
+        assert anonymous.get(f"/torrents/{SAMPLE_TORRENT_ID}").status_code == 200

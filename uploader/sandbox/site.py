@@ -237,8 +237,11 @@ class Site:
             match = regex.match(path)
             if match is None or route.method != method:
                 continue
-            user = self.state.user_by_key(_cookie(request, "ssid"))
-            if route.auth and user is None:
+            key = _cookie(request, "ssid")
+            user = self.state.user_by_key(key)
+            # "If authorization isn't present or is invalid, you will receive a 401": an
+            # invalid key is refused even where authorization is optional.
+            if user is None and (route.auth or key):
                 return error(401, UNAUTHORIZED)
             ctx = Ctx(self, self.state, user, method, path, query, raw_body, body)
             try:

@@ -260,7 +260,7 @@ class Daemon:
 
     def _decide(self, record: ReleaseRecord | None, fingerprint: str) -> Decision:
         verified = record is None or record.state not in J.DONE or any(
-            event.kind == FINISHED for event in self.journal.events(record.id))
+            event.kind == FINISHED for event in self.journal.current_events(record.id))
         return decide(record, fingerprint, self.options.retry, verified=verified)
 
     def _ready(self, release: Path, *, retry_due: bool = False) -> None:
