@@ -80,10 +80,16 @@ def describe(record: J.ReleaseRecord, api_url: str) -> str:
     if record.state in (J.UPLOADED, J.EXISTS):
         extra = " (waiting for staff approval)" if record.waiting_approve else ""
         verb = "uploaded" if record.state == J.UPLOADED else "already on the site"
-        text = f"{verb}: {name} → {site}/torrents/{record.torrent_id}{extra}"
+        lines = [f"{verb}: {name} → {site}/torrents/{record.torrent_id}{extra}"]
+        if record.title and record.title != Path(name).stem:
+            lines.append(f"  title: {record.title}")
         if record.upgraded:
-            text += f"\n  marked upgraded: {', '.join(record.upgraded)}"
-        return text
+            lines.append(f"  marked upgraded: {', '.join(record.upgraded)}")
+        if record.torrent_file:
+            lines.append(f"  torrent file: {record.torrent_file}")
+        if record.error:
+            lines.append(f"  {record.error}")
+        return "\n".join(lines)
     if record.state == J.CHECKED:
         lines = [f"checked: {name} — the site's checks passed", f"  title: {record.title}"]
         lines += [f"  warning (accepted): {w}" for w in record.warns]

@@ -31,9 +31,10 @@ def command(settings: Settings, retry_ids: tuple[int, ...]) -> int:
     if not records:
         click.echo("No releases in the journal yet.")
         return 0
+    click.echo(f"{'ID':>4}  {'STATE':<9}  {'TORRENT':<20}  PATH")
     for record in records:
         tid = record.torrent_id or "-"
         click.echo(f"{record.id:>4}  {record.state:<9}  {tid:<20}  {record.path}")
-        if record.error and record.state not in ("uploaded", "exists", "checked"):
+        if record.error and record.state != "checked":
             click.echo(f"      {record.error}")
     return 0
