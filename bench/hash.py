@@ -8,7 +8,7 @@ Cases (data under /tmp, deleted afterwards; free space is checked first):
 For each case: a warm-up run of both tools, then runs that alternate ours / mktorrent (who goes
 first alternates too), each preceded by reading the data so the page cache is warm (this VM
 reclaims idle page cache within minutes); the table shows medians. Ours runs in a fresh
-interpreter per run (`--child`) so its peak RSS (VmHWM) is measured alone; "call" is the
+interpreter per run (`CHILD`) so its peak RSS (VmHWM) is measured alone; "call" is the
 `build_torrent` call, "process" adds interpreter start-up and imports (mktorrent's time is its
 whole process). Both use the same piece size (our auto size) and trackers, and the infohashes
 must be equal. Finally the cached second run: the same build with a warm piece cache.
@@ -36,33 +36,34 @@ TRACKERS = [
 MiB, GiB = 1024**2, 1024**3
 
 
-def child(path: str, cache_dir: str | None) -> None:
-    """One build in this fresh process; prints a JSON line."""
-    sys.path.insert(0, str(ROOT))
-    started = time.perf_counter()
-    from uploader.torrent import build_torrent
+# The child is a `-c` program, not this module, so its process time counts what a one-off build
+# imports and no more: this file's own imports (argparse, statistics, subprocess, ...) cost a
+# fresh interpreter ~40 ms that no user of `build_torrent` pays.
+CHILD = """
+import sys, time
+started = time.perf_counter()
+root, path, cache_dir, *tiers = sys.argv[1:]
+sys.path.insert(0, root)
+from pathlib import Path
+from uploader.torrent import build_torrent
 
-    import_s = time.perf_counter() - started
-    t0 = time.perf_counter()
-    built = build_torrent(
-        Path(path), trackers=TRACKERS, cache_dir=Path(cache_dir) if cache_dir else None
-    )
-    call_s = time.perf_counter() - t0
-    # VmHWM, not ru_maxrss: ru_maxrss survives execve, so it would report the parent's peak.
-    with open("/proc/self/status") as status:
-        rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(
-        json.dumps(
-            {
-                "call": call_s,
-                "import": import_s,
-                "rss_mib": rss_kib / 1024,
-                "infohash": built.infohash,
-                "piece_size": built.piece_size,
-                "hashed": built.hashed_bytes,
-            }
-        )
-    )
+import_s = time.perf_counter() - started
+t0 = time.perf_counter()
+built = build_torrent(
+    Path(path),
+    trackers=[tier.split(",") for tier in tiers],
+    cache_dir=Path(cache_dir) if cache_dir else None,
+)
+call_s = time.perf_counter() - t0
+# VmHWM, not ru_maxrss: ru_maxrss survives execve, so it would report the parent's peak.
+with open("/proc/self/status") as status:
+    rss_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+print(
+    f'{{"call": {call_s!r}, "import": {import_s!r}, "rss_mib": {rss_kib / 1024!r}, '
+    f'"infohash": "{built.infohash}", "piece_size": {built.piece_size}, '
+    f'"hashed": {built.hashed_bytes}}}'
+)
+"""
 
 
 @dataclass
@@ -76,9 +77,8 @@ class Run:
 
 
 def ours(path: Path, cache_dir: Path | None = None) -> Run:
-    args = [sys.executable, __file__, "--child", str(path)]
-    if cache_dir is not None:
-        args += ["--cache-dir", str(cache_dir)]
+    tiers = [",".join(tier) for tier in TRACKERS]
+    args = [sys.executable, "-c", CHILD, str(ROOT), str(path), str(cache_dir or ""), *tiers]
     t0 = time.perf_counter()
     out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
     process = time.perf_counter() - t0
@@ -227,15 +227,10 @@ def print_table(rows: list[Result]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--cache-dir", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=5, help="runs per tool (pack, small files)")
     parser.add_argument("--big-runs", type=int, default=3, help="runs per tool (4 GiB file)")
     parser.add_argument("--only", choices=["big", "pack", "small"], action="append")
     args = parser.parse_args()
-    if args.child:
-        child(args.child, args.cache_dir)
-        return
     if shutil.which("mktorrent") is None:
         raise SystemExit("mktorrent is not installed")
     free = shutil.disk_usage("/tmp").free

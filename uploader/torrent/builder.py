@@ -8,6 +8,7 @@ changed while hashing, and torf to assemble, validate and encode the metainfo.
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
 from collections.abc import Sequence
@@ -16,10 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from uploader import __version__
-from uploader.atomic import write_atomic
 from uploader.exceptions import CancelledError, TorrentError
 from uploader.torrent import metainfo
-from uploader.torrent.cache import PieceCache, cache_key, is_racy
 from uploader.torrent.files import Release, release_files
 from uploader.torrent.hasher import check_unchanged, hash_pieces
 from uploader.torrent.piecesize import check_piece_size, choose_piece_size
@@ -61,6 +60,8 @@ class BuiltTorrent:
 
     def write(self, dest: Path) -> Path:
         """Write the .torrent to `dest` atomically (temporary file, then rename); return it."""
+        from uploader.atomic import write_atomic  # tempfile, shutil: not needed to hash
+
         dest = Path(dest)
         try:
             write_atomic(dest, self.raw)
@@ -83,22 +84,47 @@ def release_pieces(
 ) -> tuple[bytes, int]:
     """Piece digests from the cache, or hashed now; and how many bytes were hashed."""
     total = release.total_size
-    count = -(-total // piece_size)
-    cache = PieceCache(cache_dir) if cache_dir is not None else None
-    key = cache_key(release, piece_size) if cache is not None else ""
-    if cache is not None:
-        cached = cache.get(key, count)
-        if cached is not None:
-            if progress is not None:
-                progress(Progress(total, total, 0.0, 0.0))
-            return cached, 0
-    digests = hash_pieces(
-        release.files, piece_size, threads=threads, progress=progress, cancel=cancel
-    )
-    check_unchanged(release.files)
-    if cache is not None and not is_racy(release, now=listed_at):
+    if cache_dir is None:
+        digests = _hash(release, piece_size, progress, cancel, threads)
+        return digests, total
+    # json and logging load only when a cache is in use: every import before hashing adds to
+    # the time a one-off build takes.
+    from uploader.torrent.cache import PieceCache, cache_key, is_racy
+
+    cache = PieceCache(cache_dir)
+    key = cache_key(release, piece_size)
+    cached = cache.get(key, -(-total // piece_size))
+    if cached is not None:
+        if progress is not None:
+            progress(Progress(total, total, 0.0, 0.0))
+        return cached, 0
+    digests = _hash(release, piece_size, progress, cancel, threads)
+    if not is_racy(release, now=listed_at):
         cache.put(key, digests)
     return digests, total
+
+
+def _hash(
+    release: Release,
+    piece_size: int,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    threads: int,
+) -> bytes:
+    """Hash the release, then check that no file changed while it was read."""
+    digests = hash_pieces(
+        release.files,
+        piece_size,
+        threads=threads,
+        progress=progress,
+        cancel=cancel,
+        # torf (~50 ms of imports) is needed right after hashing: import it while the workers
+        # hash rather than after them. They hold the GIL only between chunks, so they barely
+        # notice; a build of 4 GiB measured ~0.03 s shorter.
+        meanwhile=lambda: importlib.import_module("torf"),
+    )
+    check_unchanged(release.files)
+    return digests
 
 
 def build_torrent(

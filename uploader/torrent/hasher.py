@@ -29,7 +29,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from uploader.exceptions import CancelledError, TorrentError
@@ -154,8 +154,12 @@ class PieceHasher:
             done = self.done
             self.progress(Progress(done, self.total, done / elapsed if elapsed else 0.0, elapsed))
 
-    def run(self) -> bytes:
+    def run(self, meanwhile: Callable[[], object] | None = None) -> bytes:
         """Return the concatenated 20-byte piece digests.
+
+        `meanwhile` runs on this thread once the workers have started (it would otherwise only
+        wait): the builder imports torf there, so that cost overlaps the hashing instead of
+        following it. It should be short; cancellation is checked again after it.
 
         Raises CancelledError when `cancel` is set, TorrentError when a file cannot be read or
         changed while it was read.
@@ -168,6 +172,8 @@ class PieceHasher:
         try:
             for worker in workers:
                 worker.start()
+            if meanwhile is not None:
+                meanwhile()
             self._report(started)
             for worker in workers:
                 while worker.is_alive():
@@ -207,6 +213,8 @@ def hash_pieces(
     threads: int = 2,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> bytes:
-    """Piece digests of `files` laid end to end; see `PieceHasher`."""
-    return PieceHasher(files, piece_size, threads=threads, progress=progress, cancel=cancel).run()
+    """Piece digests of `files` laid end to end; see `PieceHasher` and its `run`."""
+    hasher = PieceHasher(files, piece_size, threads=threads, progress=progress, cancel=cancel)
+    return hasher.run(meanwhile)
