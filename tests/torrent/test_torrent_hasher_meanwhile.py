@@ -1,4 +1,4 @@
-"""`hash_pieces(meanwhile=...)`: work done on the waiting thread while the workers hash."""
+"""`hash_pieces`: work done on the waiting thread while the workers hash (`meanwhile`), chunks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from torrent_helpers import OLD, data, write_tree
 
 from uploader.exceptions import CancelledError
 from uploader.torrent import release_files
-from uploader.torrent.hasher import hash_pieces
+from uploader.torrent.hasher import CHUNK, hash_pieces
 
 KiB, GiB = 1024, 1024**3
 
@@ -69,3 +69,17 @@ def test_digests_do_not_depend_on_meanwhile(tmp_path: Path) -> None:
     assert calls == ["ran"]
     assert digests == expected
     assert hash_pieces(files, 64 * KiB) == expected
+
+
+def test_files_straddling_read_chunks_hash_right(tmp_path: Path) -> None:
+    # Whatever CHUNK is, pieces must cross chunk and file boundaries correctly.
+    sizes = [CHUNK - 1, CHUNK + 1, 1, 2 * CHUNK + 17, 0, 3 * CHUNK - 5]
+    contents = [data(n, i) for i, n in enumerate(sizes)]
+    root = write_tree(tmp_path / "Rel", {f"f{i}": c for i, c in enumerate(contents)})
+    whole = b"".join(contents)
+    piece = 2 * CHUNK
+    expected = b"".join(
+        hashlib.sha1(whole[i : i + piece]).digest()  # noqa: S324 - BitTorrent v1 pieces
+        for i in range(0, len(whole), piece)
+    )
+    assert hash_pieces(release_files(root).files, piece, threads=2) == expected
