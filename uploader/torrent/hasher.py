@@ -7,15 +7,15 @@ mktorrent's throughput and a cost linear in the file count, so torf stays the me
 (writing, reading, validating) and this module produces the `pieces`.
 
 How: `threads` workers each take the next piece index, read that piece's byte ranges with
-`os.preadv` into one preallocated page-aligned 512 KiB buffer, and feed `hashlib.sha1`. Both the
+`os.preadv` into one preallocated page-aligned 1 MiB buffer, and feed `hashlib.sha1`. Both the
 read and the hash release the GIL, so two workers keep two cores busy. Measured on the 2-core dev
-VM (4 GiB in 4 MiB pieces, fresh processes, medians of 3-4 alternating runs): 128 KiB chunks
-1.68-1.75 s and 3.25 CPU-s; 256 KiB-2 MiB 1.53-1.64 s and 3.03-3.18 CPU-s, fewer per-chunk GIL
-hand-offs. The alignment matters more than the size: a 512 KiB bytearray (data 16 bytes past a
-page start) took 2.6 s. SHA-1 itself (OpenSSL with SHA-NI, ~1.65 GB/s per core) is ~85% of the
-CPU time. Mapping the release files would save the kernel's copy but turns a file truncated
-mid-hash into SIGBUS, which kills the process. Memory is `threads` x 512 KiB plus 20 bytes per
-piece, whatever the release size.
+VM (4 GiB in 4 MiB pieces, fresh processes, medians of alternating runs): 128 KiB chunks
+1.68-1.75 s and 3.25 CPU-s; 512 KiB 1.53-1.68 s; 1 MiB 1.52-1.62 s and 3.0-3.2 CPU-s (ahead of
+512 KiB in 4 rounds of 4: fewer per-chunk GIL hand-offs). The alignment matters most: a 512 KiB
+bytearray (data 16 bytes past a page start) took 2.6 s. SHA-1 itself (OpenSSL with SHA-NI,
+~1.65 GB/s per core) is ~85% of the CPU time. Mapping the release files would save the kernel's
+copy but turns a file truncated mid-hash into SIGBUS, which kills the process. Memory is
+`threads` x 1 MiB plus 20 bytes per piece, whatever the release size.
 
 Workers check the stop event before every chunk, and the cancel event before every piece (the
 waiting thread turns `cancel` into `stop` within 0.25 s), so cancellation takes well under 1 s. A
@@ -39,7 +39,7 @@ from uploader.exceptions import CancelledError, TorrentError
 from uploader.torrent.files import FileIdentity, ReleaseFile
 from uploader.torrent.progress import Progress, ProgressCallback
 
-CHUNK = 512 * 1024
+CHUNK = 1024 * 1024
 
 
 class _FileChanged(Exception):
