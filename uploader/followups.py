@@ -87,7 +87,8 @@ def _upgrades(client: NekoClient, journal: Journal, record: ReleaseRecord,
 
     assert record.torrent_id is not None
     result = mark_upgraded(client, record.torrent_id, upgrade_ids)
-    return journal.update(record.id, upgraded=list(result.marked), kind="upgrades",
+    return journal.update(record.id, upgraded=list(result.marked),
+                          bad_torrents=list(result.bad_torrents), kind="upgrades",
                           detail={"marked": result.marked, "bad_torrents": result.bad_torrents,
                                   "unverified": result.unverified})
 

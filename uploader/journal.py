@@ -84,15 +84,21 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX releases_infohash ON releases(infohash)")
 
 
+def _m002_bad_torrents(db: sqlite3.Connection) -> None:
+    # Old torrents the site would not let us mark as upgraded (bulk edit's `bad_torrents`).
+    db.execute("ALTER TABLE releases ADD COLUMN bad_torrents TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
+    ("002_bad_torrents", _m002_bad_torrents),
 ]
 
-_LIST_FIELDS = ("warns", "fails", "upgraded")
+_LIST_FIELDS = ("warns", "fails", "upgraded", "bad_torrents")
 _FIELDS = (
     "fingerprint", "state", "title", "profile", "infohash", "site_infohash", "torrent_id",
     "torrent_file", "warns", "fails", "upgraded", "error", "permanent", "attempts",
-    "waiting_approve",
+    "waiting_approve", "bad_torrents",
 )
 
 
@@ -115,6 +121,7 @@ class ReleaseRecord:
     permanent: bool = False
     attempts: int = 0
     waiting_approve: bool | None = None
+    bad_torrents: list[str] = field(default_factory=list)
     created_at: float = 0.0
     updated_at: float = 0.0
 
@@ -131,6 +138,7 @@ class ReleaseRecord:
             "warns": list(self.warns),
             "fails": list(self.fails),
             "upgraded": list(self.upgraded),
+            "bad_torrents": list(self.bad_torrents),
             "error": self.error,
             "journal_id": self.id,
             "waiting_approve": self.waiting_approve,

@@ -156,7 +156,7 @@ class Pipeline:
                 # Same path, other content (an encode replaced in place): a new release.
                 self.journal.update(
                     record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
-                    upgraded=[], error=None, kind=J.NEW_CONTENT,
+                    upgraded=[], bad_torrents=[], error=None, kind=J.NEW_CONTENT,
                     detail={"old_infohash": record.infohash, "old_state": record.state,
                             "old_torrent_id": record.torrent_id})
                 prepared.prior_state = J.QUEUED

@@ -85,6 +85,8 @@ def describe(record: J.ReleaseRecord, api_url: str) -> str:
             lines.append(f"  title: {record.title}")
         if record.upgraded:
             lines.append(f"  marked upgraded: {', '.join(record.upgraded)}")
+        if record.bad_torrents:
+            lines.append(f"  not allowed to mark as upgraded: {', '.join(record.bad_torrents)}")
         if record.torrent_file:
             lines.append(f"  torrent file: {record.torrent_file}")
         if record.error:

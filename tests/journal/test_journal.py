@@ -46,7 +46,7 @@ def test_lifecycle_recorded_and_reopened(tmp_path: Path) -> None:
             (j.CHECKING, "request"), (j.UPLOADED, "state"),
         ]
         assert journal.events(again.id)[-1].detail == {"answer": {"id": "123456789012345678"}}
-        assert journal.applied_migrations() == ["001_initial"]
+        assert journal.applied_migrations() == ["001_initial", "002_bad_torrents"]
 
 
 def test_json_record_has_product_schema(tmp_path: Path) -> None:
@@ -125,3 +125,22 @@ def test_unwritable_location_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("x")
     with pytest.raises(JournalError, match="cannot open it"):
         j.Journal(blocker / "j.db")
+
+
+def test_a_journal_from_an_older_version_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "j.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    old.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL)")
+    j._m001_initial(old)
+    old.execute("INSERT INTO migrations VALUES ('001_initial', 1.0)")
+    old.execute("INSERT INTO releases (path, state, created_at, updated_at) "
+                "VALUES ('/old', 'uploaded', 1, 1)")
+    old.close()
+    with j.Journal(path) as journal:
+        assert journal.applied_migrations() == ["001_initial", "002_bad_torrents"]
+        (record,) = journal.releases()
+        assert (record.path, record.state, record.bad_torrents) == ("/old", "uploaded", [])
+        journal.update(record.id, bad_torrents=["9"])
+        assert journal.get(record.id).to_json()["bad_torrents"] == ["9"]
+    with j.Journal(path) as journal:  # applied once: reopening changes nothing
+        assert journal.applied_migrations() == ["001_initial", "002_bad_torrents"]

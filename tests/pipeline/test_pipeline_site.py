@@ -168,3 +168,39 @@ def test_upgrades_are_read_back_and_a_wrongly_stored_id_is_reported() -> None:
         result = mark_upgraded(client, SAMPLE_TORRENT_02_ID, [SAMPLE_TORRENT_ID])
     assert (result.marked, result.unverified) == ((SAMPLE_TORRENT_ID,), ())
     assert site.torrents[SAMPLE_TORRENT_ID].upgraded == SAMPLE_TORRENT_02_ID
+
+
+class ListsAnUneditableUpgrade(httpx.BaseTransport):
+    """The site's checks name a torrent of another group among `upgraded_torrents`."""
+
+    def __init__(self, site: Site, extra: str) -> None:
+        self.site = site
+        self.extra = extra
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.site.handle(request)
+        if request.url.path.endswith("/upload/checks") and response.status_code == 200:
+            body = json.loads(response.content)
+            body["data"]["upgraded_torrents"].append({"id": self.extra, "title": "theirs"})
+            return httpx.Response(200, json=body)
+        return response
+
+
+def test_bad_torrents_of_the_upgrade_step_reach_the_record(tmp_path: Path, release: Path) -> None:
+    from uploader.sandbox import OTHER_TORRENT_ID, SAMPLE_TORRENT_ID
+
+    site = Site.demo()
+    settings = Settings(api_url=URL, api_key=Secret(DEMO_API_KEY), state_dir=tmp_path / "st",
+                        profiles_dir=REPO / "profiles")
+    with NekoClient(URL, settings.api_key,
+                    transport=ListsAnUneditableUpgrade(site, OTHER_TORRENT_ID),
+                    min_interval=0, sleep=lambda s: None) as client, \
+            Journal.in_state_dir(settings.state_dir) as journal:
+        pipeline = Pipeline(settings, client, journal, load_profiles(settings.profiles_dir),
+                            sleep=lambda s: None, policy=Policy(base_wait=0.0))
+        record = pipeline.publish(pipeline.prepare(release), UPLOAD)
+    assert record.state == J.UPLOADED
+    assert (record.upgraded, record.bad_torrents) == ([SAMPLE_TORRENT_ID], [OTHER_TORRENT_ID])
+    assert record.to_json()["bad_torrents"] == [OTHER_TORRENT_ID]
+    assert site.torrents[OTHER_TORRENT_ID].upgraded is None
+    assert f"not allowed to mark as upgraded: {OTHER_TORRENT_ID}" in describe(record, URL)
