@@ -227,3 +227,20 @@ def test_a_profile_broken_and_fixed_while_running(env: Env, watchers: StartWatch
     stored = env.stored()
     assert stored[before.stem].description == "Watch test release."
     assert stored[after.stem].description == "Fixed profile."
+
+
+def test_handoff_into_the_watched_folder_is_never_uploaded(env: Env,
+                                                             watchers: StartWatcher) -> None:
+    # One shared seedbox folder: the client watches it for .torrent files, we for encodes.
+    profile = env.profiles / "examplesubs.yaml"
+    profile.write_text(profile.read_text() + f"seed:\n  copy_torrent_to: {env.inbox}\n")
+    w = watchers(settle=1.0)
+    release = env.inbox / release_name("07")
+    release.write_bytes(os.urandom(8192))
+    handed = env.inbox / (release.name + ".torrent")
+    w.wait_for(handed.exists, 30, "the site's torrent handed off into the inbox")
+    time.sleep(4.0)  # several settle periods: the .torrent must not become a release
+    assert env.posts() == [release.stem]
+    assert set(w.statuses()) == {release.name}
+    code, _ = w.signal(signal.SIGTERM)
+    assert code == 0

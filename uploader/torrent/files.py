@@ -31,6 +31,9 @@ from uploader.exceptions import TorrentError
 EXCLUDED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 #: Unfinished downloads and editor/temporary files, compared casefolded.
 EXCLUDED_SUFFIXES = (".part", ".!qb", ".tmp", ".crdownload")
+# A .torrent is never content: the seeding handoff writes the site's private one (with the
+# passkey) into a client's watch folder, which may be a folder we watch or share.
+NEVER_SHARED_SUFFIXES = (".torrent",)
 
 
 @dataclass(frozen=True)
@@ -97,9 +100,10 @@ class Release:
 
 
 def is_always_excluded(name: str) -> bool:
-    """Dotfiles, OS litter and unfinished downloads are never shared."""
+    """Dotfiles, OS litter, unfinished downloads and .torrent files are never shared."""
     folded = name.casefold()
-    return name.startswith(".") or folded in EXCLUDED_NAMES or folded.endswith(EXCLUDED_SUFFIXES)
+    return (name.startswith(".") or folded in EXCLUDED_NAMES
+            or folded.endswith(EXCLUDED_SUFFIXES + NEVER_SHARED_SUFFIXES))
 
 
 def _matches(globs: Sequence[str], name: str, relpath: str) -> bool:
