@@ -80,6 +80,8 @@ class Prepared:
     path: Path
     record: ReleaseRecord
     prior_state: str = J.QUEUED  # the journal's state before this run touched it
+    # The infohash this content was sent with before, when only the profile changed since.
+    earlier_infohash: str | None = None
     profile: Profile | None = None
     built: BuiltTorrent | None = None
     torrent_file: Path | None = None
@@ -129,8 +131,18 @@ class Pipeline:
         from uploader.torrent import build_torrent
 
         path = path.resolve()
-        record = self.journal.start(str(path), fingerprint(path))
-        prepared = Prepared(path, record, prior_state=record.state)
+        try:
+            current = fingerprint(path)
+        except OSError as exc:  # vanished or unreadable since the command started
+            current = ""
+            problem: UploaderError | None = ConfigError(
+                f"{path}: cannot read it ({exc.strerror}) — check that it still exists")
+        else:
+            problem = None
+        record = self.journal.start(str(path), current)
+        prepared = Prepared(path, record, prior_state=record.state, error=problem)
+        if problem is not None:
+            return prepared
         # In doubt (`uploading`) or done: keep that state until the site has been asked.
         keep = record.state in (J.UPLOADING, J.UPLOADED, J.EXISTS)
         try:
@@ -153,25 +165,40 @@ class Pipeline:
             )
             prepared.built = built
             if keep and record.infohash and record.infohash != built.infohash:
-                # Same path, other content (an encode replaced in place): a new release.
-                self.journal.update(
-                    record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
-                    upgraded=[], bad_torrents=[], error=None, kind=J.NEW_CONTENT,
-                    detail={"old_infohash": record.infohash, "old_state": record.state,
-                            "old_torrent_id": record.torrent_id})
-                prepared.prior_state = J.QUEUED
-            torrents_dir = ensure_private_dir(self.settings.torrents_dir)
-            torrent_file = torrents_dir / f"{path.name}.torrent"
+                if record.fingerprint != current:
+                    # Same path, other content (an encode replaced in place): a new release.
+                    self.journal.update(
+                        record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
+                        upgraded=[], bad_torrents=[], error=None, kind=J.NEW_CONTENT,
+                        detail={"old_infohash": record.infohash, "old_state": record.state,
+                                "old_torrent_id": record.torrent_id})
+                    prepared.prior_state = J.QUEUED
+                else:
+                    # Same bytes, another torrent (a profile edit changed trackers, piece size
+                    # or source): the site has this release already; never upload it twice.
+                    prepared.earlier_infohash = record.infohash
+                    log.warning("%s: the profile now makes another torrent (%s, was %s) of "
+                                "content already sent; the site's copy is kept", path.name,
+                                built.infohash, record.infohash)
+            # Named by infohash too: two releases with the same file name keep their own.
+            torrent_file = (ensure_private_dir(self.settings.torrents_dir)
+                            / f"{path.name}.{built.infohash[:8]}.torrent")
             built.write(torrent_file)
             prepared.torrent_file = torrent_file
-            self.journal.update(record.id, infohash=built.infohash,
-                                torrent_file=str(torrent_file), kind="built",
+            known: dict[str, Any] = {} if prepared.earlier_infohash else {
+                "infohash": built.infohash, "torrent_file": str(torrent_file)}
+            self.journal.update(record.id, fingerprint=current, kind="built",
                                 detail={"files": len(built.files),
-                                        "hashed_bytes": built.hashed_bytes})
+                                        "hashed_bytes": built.hashed_bytes,
+                                        "infohash": built.infohash}, **known)
             if profile.upload.include_mediainfo or self.settings.detect:
                 prepared.report = read_mediainfo(path, built.local_files)
         except UploaderError as exc:
             prepared.error = exc
+        except OSError as exc:  # the state or torrent folder, not the release
+            prepared.error = ConfigError(
+                f"{exc.filename or self.settings.torrents_dir}: {exc.strerror} — check "
+                "--torrent-dir and --state-dir")
         prepared.record = self.journal.get(record.id)
         return prepared
 
@@ -211,7 +238,8 @@ class Pipeline:
         assert profile is not None  # prepare() sets both or sets error
         assert built is not None
         record = prepared.record
-        hashes = [h for h in (built.infohash, record.site_infohash) if h]
+        hashes = [h for h in (built.infohash, prepared.earlier_infohash, record.site_infohash)
+                  if h]
 
         prior = prepared.prior_state
         if mode == UPLOAD:
@@ -233,7 +261,9 @@ class Pipeline:
                 return self._after_upload(prepared, status, found,
                                           self._journalled_upgrades(record.id))
 
-        self.journal.update(record.id, state=J.CHECKING)
+        # From here on the torrent just built is the one the site is asked about.
+        self.journal.update(record.id, state=J.CHECKING, infohash=built.infohash,
+                            torrent_file=str(prepared.torrent_file))
         meta = release_meta(profile, prepared.path, built, prepared.report, client=self.client,
                             detect=self.settings.detect, languages=self.languages)
         meta = resolve_new_members(self.client, meta)

@@ -441,3 +441,42 @@ def test_failure_on_a_rerun_keeps_the_release_uploaded(world: World) -> None:
     again = world.cli("upload", "--json", str(release))
     assert again.records()[0]["status"] == "uploaded"
     assert len(world.posts()) == 1
+
+
+def test_profile_edit_after_upload_does_not_upload_the_same_content_again(world: World) -> None:
+    release = world.release(V2)
+    first = world.cli("upload", "--json", str(release))
+    assert first.code == 0, first.err
+    world.edit_profile("examplesubs", lambda d: d.setdefault("torrent", {}).update(source="GRP"))
+    again = world.cli("upload", "--json", str(release))
+    assert again.code == 0, again.err
+    (record,) = again.records()
+    assert (record["status"], record["torrent_id"], record["infohash"]) == (
+        "uploaded", first.records()[0]["torrent_id"], first.records()[0]["infohash"])
+    assert "another torrent" in again.err
+    assert len(world.posts()) == 1
+
+
+def test_same_file_name_in_two_folders_keeps_two_torrent_files(world: World) -> None:
+    one = world.release(V2)
+    other = world.tmp / "in2" / V2
+    other.parent.mkdir()
+    shutil.copyfile(one, other)
+    with other.open("ab") as fh:
+        fh.write(b"\0")
+    run = world.cli("upload", "--json", str(one), str(other))
+    assert run.code == 0, run.err
+    first, second = run.records()
+    assert first["torrent_file"] != second["torrent_file"]
+    for record in (first, second):
+        assert independent_infohash(Path(record["torrent_file"])) == record["infohash"]
+
+
+def test_unusable_torrent_dir_is_a_clear_error(world: World) -> None:
+    blocker = world.tmp / "afile"
+    blocker.write_text("not a folder")
+    run = world.cli("upload", "--torrent-dir", str(blocker / "sub"), str(world.release(V2)))
+    assert run.code == 2, run.err
+    assert "Traceback" not in run.err
+    assert "--torrent-dir" in run.out + run.err
+    assert world.posts() == []
