@@ -166,6 +166,7 @@ def upload_once(
                 ) from None
             raise  # fails/warns: the caller reports them as rejected
         except ApiError as exc:
+            on_event("refused", {"status": exc.status, "message": exc.message})
             if exc.status == 400:
                 # e.g. "already uploaded": believe only the site's infohash search.
                 found = lookup()
@@ -173,6 +174,14 @@ def upload_once(
                     status = "uploaded" if maybe_sent else "exists"
                     on_event("duplicate", {"found": found, "message": exc.message})
                     return Outcome(status, found)
+                if maybe_sent:
+                    # Our earlier attempt is most likely there but hidden (waiting for staff
+                    # approval): in doubt, never "failed" and never reported as new.
+                    raise InDoubtError(
+                        f"upload: the site refused a repeat ({exc.message}) and does not list "
+                        "the first attempt — it may be waiting for staff approval; check the "
+                        "site, then run the same command again"
+                    ) from None
             raise
         on_event("uploaded", {"torrent_id": torrent_id})
         return Outcome("uploaded", torrent_id)

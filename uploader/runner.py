@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from uploader import journal as J
-from uploader.exceptions import AuthError, ConfigError, UploaderError
+from uploader.exceptions import ConfigError, UploaderError
 from uploader.settings import Settings
 
 if TYPE_CHECKING:
@@ -152,13 +152,14 @@ def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str
     """Prepare release i+1 in a thread while release i is published."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build") as pool:
         future: Future[Prepared] = pool.submit(pipeline.prepare, paths[0])
-        for index in range(len(paths)):
-            prepared = future.result()
-            if index + 1 < len(paths):
-                future = pool.submit(pipeline.prepare, paths[index + 1])
-            try:
-                record = pipeline.publish(prepared, mode)
-            except AuthError:
-                pipeline.cancel.set()  # the key is refused: stop, hash nothing more
-                raise
-            yield record, prepared.error
+        try:
+            for index in range(len(paths)):
+                prepared = future.result()
+                if index + 1 < len(paths):
+                    future = pool.submit(pipeline.prepare, paths[index + 1])
+                yield pipeline.publish(prepared, mode), prepared.error
+        except BaseException:
+            # A refused key or Ctrl-C: stop the hashing under way now, instead of waiting
+            # for it when the executor shuts down.
+            pipeline.cancel.set()
+            raise

@@ -79,3 +79,28 @@ def test_sigint_exits_130_and_leaves_a_retryable_record(world: World) -> None:
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert world.posts() == []
+
+
+def test_sigint_stops_the_next_release_hashing_at_once(world: World) -> None:
+    first = world.release(V2)
+    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
+    with big.open("wb") as fh:
+        fh.truncate(16 << 30)  # sparse 16 GiB: seconds of hashing, no disk
+    world.site.faults.slow(30, method="PUT", path="/upload/checks")
+    proc = start(world, "upload", str(first), str(big))
+    deadline = time.monotonic() + 60
+    while not any(r.path == "/upload/checks" for r in world.site.requests):
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.5)  # the second release is hashing now
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    took = time.monotonic() - sent
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert took < 3.0, took

@@ -176,6 +176,14 @@ def test_repeat_refused_while_first_may_be_there_is_in_doubt_not_rejected() -> N
     assert site.posts == 2
 
 
+def test_duplicate_refused_after_a_lost_answer_is_in_doubt() -> None:
+    # The first POST was stored but is hidden (waiting for approval); the repeat is refused.
+    site = FakeSite(post_script=["lost-unlisted", "dup"])
+    with pytest.raises(InDoubtError, match=r"refused a repeat \(Torrent already exists.\)"):
+        run(site)
+    assert site.posts == 2
+
+
 def test_bounded_posts() -> None:
     site = FakeSite(post_script=["refused"] * 5)
     with pytest.raises(Exception, match="gave up after 3 attempts"):
