@@ -219,9 +219,17 @@ class Journal:
                 migrate(db)
                 db.execute("INSERT INTO migrations VALUES (?, ?)", (name, self._clock()))
 
-    def applied_migrations(self) -> list[str]:
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            return [r[0] for r in self._db.execute("SELECT name FROM migrations ORDER BY name")]
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self.path}: read failed ({exc})") from None
+
+    def applied_migrations(self) -> list[str]:
+        with self._read() as db:
+            return [r[0] for r in db.execute("SELECT name FROM migrations ORDER BY name")]
 
     # -- releases -----------------------------------------------------------------------------
 
@@ -298,20 +306,20 @@ class Journal:
         )
 
     def get(self, release_id: int) -> ReleaseRecord:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM releases WHERE id = ?", (release_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT * FROM releases WHERE id = ?", (release_id,)).fetchone()
         if row is None:
             raise JournalError(f"journal: release {release_id} does not exist")
         return _to_record(row)
 
     def find(self, path: str) -> ReleaseRecord | None:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM releases WHERE path = ?", (path,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT * FROM releases WHERE path = ?", (path,)).fetchone()
         return _to_record(row) if row is not None else None
 
     def releases(self) -> list[ReleaseRecord]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM releases ORDER BY id").fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM releases ORDER BY id").fetchall()
         return [_to_record(row) for row in rows]
 
     def current_events(self, release_id: int) -> list[Event]:
@@ -321,8 +329,8 @@ class Journal:
         return events[starts[-1] + 1:] if starts else events
 
     def events(self, release_id: int) -> list[Event]:
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 "SELECT at, state, kind, detail FROM events WHERE release_id = ? ORDER BY id",
                 (release_id,),
             ).fetchall()

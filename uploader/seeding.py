@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from uploader.atomic import write_atomic
-from uploader.exceptions import ConfigError, ForbiddenError
+from uploader.exceptions import ConfigError, ForbiddenError, TorrentError
 
 
 class DownloadClient(Protocol):
@@ -39,7 +39,11 @@ def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *
     except ForbiddenError as exc:
         if built is None or "waiting for approval" not in exc.message.lower():
             raise
-        data, source = built.read_bytes(), "built"
+        try:
+            data, source = built.read_bytes(), "built"
+        except OSError as err:
+            raise TorrentError(f"{built}: cannot read our torrent ({err.strerror}) — run "
+                               "the upload again to rebuild it", path=built) from None
     safe = name.replace("/", "_").replace("\0", "_")
     try:
         return write_private(folder / f"{safe}.torrent", data), source

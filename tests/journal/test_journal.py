@@ -144,3 +144,12 @@ def test_a_journal_from_an_older_version_is_migrated_in_place(tmp_path: Path) ->
         assert journal.get(record.id).to_json()["bad_torrents"] == ["9"]
     with j.Journal(path) as journal:  # applied once: reopening changes nothing
         assert journal.applied_migrations() == ["001_initial", "002_bad_torrents"]
+
+
+def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:
+    journal = j.Journal(tmp_path / "j.db")
+    journal.start("/f", "1")
+    journal._db.execute("DROP TABLE releases")  # what a damaged or foreign file looks like
+    with pytest.raises(JournalError, match="read failed"):
+        journal.releases()
+    journal.close()
