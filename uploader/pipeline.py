@@ -36,6 +36,7 @@ from uploader.exceptions import (
     UploaderError,
     ValidationError,
 )
+from uploader.locks import ReleaseBusyError, ReleaseLock
 from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
 from uploader.settings import Settings, ensure_private_dir
 
@@ -82,6 +83,7 @@ class Prepared:
     prior_state: str = J.QUEUED  # the journal's state before this run touched it
     # The infohash this content was sent with before, when only the profile changed since.
     earlier_infohash: str | None = None
+    lock: ReleaseLock | None = None  # held from prepare() until publish() returns
     profile: Profile | None = None
     built: BuiltTorrent | None = None
     torrent_file: Path | None = None
@@ -131,6 +133,18 @@ class Pipeline:
         from uploader.torrent import build_torrent
 
         path = path.resolve()
+        lock = ReleaseLock(self.settings.state_dir, path)
+        try:
+            lock.acquire()
+        except ReleaseBusyError as exc:
+            # Someone else's release right now: report it, write nothing to its journal record.
+            found = self.journal.find(str(path))
+            shown = found or J.ReleaseRecord(id=0, path=str(path), state=J.FAILED)
+            return Prepared(path, shown, prior_state=shown.state, error=exc)
+        except OSError as exc:
+            return Prepared(path, J.ReleaseRecord(id=0, path=str(path), state=J.FAILED),
+                            error=ConfigError(f"{exc.filename}: {exc.strerror} — check "
+                                              "--state-dir"))
         try:
             current = fingerprint(path)
         except OSError as exc:  # vanished or unreadable since the command started
@@ -140,7 +154,7 @@ class Pipeline:
         else:
             problem = None
         record = self.journal.start(str(path), current)
-        prepared = Prepared(path, record, prior_state=record.state, error=problem)
+        prepared = Prepared(path, record, prior_state=record.state, error=problem, lock=lock)
         if problem is not None:
             return prepared
         # In doubt (`uploading`) or done: keep that state until the site has been asked.
@@ -205,6 +219,15 @@ class Pipeline:
     # -- site stages --------------------------------------------------------------------------
 
     def publish(self, prepared: Prepared, mode: str) -> ReleaseRecord:
+        if prepared.lock is None:  # not ours to touch (busy elsewhere, or no state dir)
+            message = str(prepared.error) if prepared.error else "not prepared"
+            return dataclasses.replace(prepared.record, state=J.FAILED, error=message)
+        try:
+            return self._publish_locked(prepared, mode)
+        finally:
+            prepared.lock.release_()
+
+    def _publish_locked(self, prepared: Prepared, mode: str) -> ReleaseRecord:
         record = prepared.record
         try:
             if prepared.error is not None:

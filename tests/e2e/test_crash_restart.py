@@ -104,3 +104,24 @@ def test_sigint_stops_the_next_release_hashing_at_once(world: World) -> None:
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert took < 3.0, took
+
+
+def test_a_release_another_process_is_working_on_is_left_alone(world: World) -> None:
+    from uploader.locks import ReleaseLock
+
+    release = world.release(V2)
+    other = ReleaseLock(world.state, release.resolve())  # as the daemon would hold it
+    other.acquire()
+    try:
+        run = world.cli("upload", "--json", str(release))
+        assert run.code == 1, run.err
+        (record,) = run.records()
+        assert record["status"] == "failed"
+        assert "another nekobt-upload process is working on it" in record["error"]
+        assert world.posts() == []
+        assert world.cli("status", "--json").records() == []  # its journal is not ours
+    finally:
+        other.release_()
+    run = world.cli("upload", "--json", str(release))
+    assert run.code == 0, run.err
+    assert len(world.posts()) == 1
