@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from uploader import __version__
 from uploader.exceptions import CancelledError, TorrentError
@@ -172,9 +172,15 @@ def build_torrent(
         listed_at=listed_at,
     )
     info = metainfo.info_dict(release, size, digests, private, source)
-    torrent = metainfo.make_torrent(
-        info, tiers, created_by=CREATED_BY, creation_date=int(time.time())
-    )
+    return assemble(info, tiers, release, size, hashed, created_by=CREATED_BY,
+                    creation_date=int(time.time()))
+
+
+def assemble(info: dict[str, Any], tiers: list[list[str]], release: Release, piece_size: int,
+             hashed: int, *, created_by: str, creation_date: int) -> BuiltTorrent:
+    """The metainfo around a finished `info` dict, encoded, as a BuiltTorrent."""
+    torrent = metainfo.make_torrent(info, tiers, created_by=created_by,
+                                    creation_date=creation_date)
     raw, infohash = metainfo.encode(torrent, info)
     return BuiltTorrent(
         torrent=torrent,
@@ -183,7 +189,7 @@ def build_torrent(
         raw=raw,
         hashed_bytes=hashed,
         announce_tiers=tiers,
-        piece_size=size,
+        piece_size=piece_size,
         total_size=release.total_size,
         release=release,
     )

@@ -21,7 +21,7 @@ from typing import Any
 
 from uploader.exceptions import TorrentError
 from uploader.torrent import metainfo
-from uploader.torrent.builder import CREATED_BY, BuiltTorrent, release_pieces
+from uploader.torrent.builder import CREATED_BY, BuiltTorrent, assemble, release_pieces
 from uploader.torrent.files import FileIdentity, Release, ReleaseFile
 from uploader.torrent.progress import ProgressCallback
 from uploader.torrent.trackers import check_trackers
@@ -137,21 +137,6 @@ def reuse_torrent(
             path=torrent_file,
         )
     made = torrent.creation_date
-    fresh = metainfo.make_torrent(
-        info,
-        tiers,
-        created_by=torrent.created_by or CREATED_BY,  # who really made it
-        creation_date=int(made.timestamp()) if made else int(time.time()),
-    )
-    raw, infohash = metainfo.encode(fresh, info)
-    return BuiltTorrent(
-        torrent=fresh,
-        infohash=infohash,
-        files=release.torrent_paths,
-        raw=raw,
-        hashed_bytes=hashed,
-        announce_tiers=tiers,
-        piece_size=piece_size,
-        total_size=release.total_size,
-        release=release,
-    )
+    return assemble(info, tiers, release, piece_size, hashed,
+                    created_by=torrent.created_by or CREATED_BY,  # who really made it
+                    creation_date=int(made.timestamp()) if made else int(time.time()))
