@@ -136,6 +136,11 @@ class ChecksError(ApiError):
 class ForbiddenError(ApiError):
     """403: the key's user may not do this."""
 
+    @property
+    def waiting_for_approval(self) -> bool:
+        """The site's 403 for a torrent hidden until staff approve it (new accounts' uploads)."""
+        return "waiting for approval" in self.message.lower()
+
 
 class NotFoundError(ApiError):
     """404: no such torrent, group, user or invite."""

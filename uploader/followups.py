@@ -22,12 +22,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WAITING = "waiting for approval"
 FINISHED = "finished"
-
-
-def is_waiting_for_approval(exc: ForbiddenError) -> bool:
-    return WAITING in exc.message.lower()
 
 
 def finish(client: NekoClient, journal: Journal, record: ReleaseRecord, profile: Profile,
@@ -68,7 +63,7 @@ def _verify(client: NekoClient, journal: Journal, record: ReleaseRecord) -> Rele
     try:
         site: Mapping[str, Any] = client.get_torrent(record.torrent_id)
     except ForbiddenError as exc:
-        if not is_waiting_for_approval(exc):
+        if not exc.waiting_for_approval:
             raise
         # New accounts' first uploads wait for staff approval and are hidden until then.
         site = {"waiting_approve": True}

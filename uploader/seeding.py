@@ -37,7 +37,7 @@ def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *
     try:
         data = client.download_torrent(torrent_id)
     except ForbiddenError as exc:
-        if built is None or "waiting for approval" not in exc.message.lower():
+        if built is None or not exc.waiting_for_approval:
             raise
         try:
             data, source = built.read_bytes(), "built"
