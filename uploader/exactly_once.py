@@ -96,6 +96,16 @@ def lookup_until_answered(
     )
 
 
+def find(client: InfohashLookup, infohashes: Sequence[str], *, in_doubt: bool,
+         policy: Policy, sleep: Callable[[float], None]) -> str | None:
+    """Only an upload that may have reached the site needs the patient loop; otherwise one
+    lookup (which the client already retries) decides, and an unreachable site fails the
+    release fast with nothing in doubt."""
+    if in_doubt:
+        return lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
+    return skip_upload(client, infohashes)
+
+
 def upload_once(
     client: UploadClient,
     request: Any,
@@ -117,12 +127,7 @@ def upload_once(
     maybe_sent = in_doubt
 
     def lookup() -> str | None:
-        # Only a POST that may have reached the site needs the patient loop; otherwise one
-        # lookup (which the client already retries) decides, and an unreachable site fails
-        # the release fast with nothing in doubt.
-        if maybe_sent:
-            return lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
-        return skip_upload(client, infohashes)
+        return find(client, infohashes, in_doubt=maybe_sent, policy=policy, sleep=sleep)
 
     for post in range(policy.max_posts):
         existing = lookup()

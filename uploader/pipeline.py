@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from uploader import journal as J
 from uploader.credits import resolve_new_members
 from uploader.decide import decide
-from uploader.exactly_once import Policy, lookup_until_answered, skip_upload, upload_once
+from uploader.exactly_once import Policy, find, upload_once
 from uploader.exceptions import (
     AuthError,
     CancelledError,
@@ -268,11 +268,8 @@ class Pipeline:
         if mode == UPLOAD:
             # Already there (uploaded by hand, by an earlier run, or in doubt after a crash):
             # the site's answer decides, before checks can reject a re-run.
-            if prior == J.UPLOADING:
-                found = lookup_until_answered(self.client, hashes, policy=self.policy,
-                                              sleep=self.sleep)
-            else:
-                found = skip_upload(self.client, hashes)
+            found = find(self.client, hashes, in_doubt=prior == J.UPLOADING,
+                         policy=self.policy, sleep=self.sleep)
             if found is None and prior in (J.UPLOADED, J.EXISTS) and record.torrent_id:
                 # Search may hide torrents still waiting for staff approval; the id we were
                 # given is proof enough while the site still knows it.
