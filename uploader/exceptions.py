@@ -20,6 +20,8 @@ exit codes in one place (`uploader.cli`).
     │   └── PrivateAnnounceError ... a private announce URL would leak the key (also ConfigError)
     ├── MediainfoError ............. libmediainfo could not read a file
     ├── JournalError ............... the state database is unusable
+    ├── SeedClientError ............ the seeding client is unreachable, failed or cannot seed
+    │   └── SeedAuthError .......... the seeding client refused its login
     └── CancelledError ............. shutdown requested while work was running
 """
 
@@ -199,6 +201,22 @@ class MediainfoError(UploaderError):
 
 class JournalError(UploaderError):
     """The state database cannot be opened or written."""
+
+
+class SeedClientError(UploaderError):
+    """The torrent client that should seed a release: unreachable, failing, or stuck.
+
+    `client` is the client's kind (`qbittorrent`, `transmission`, `deluge`, `rtorrent`).
+    Messages never contain the client's password (`uploader.seed` redacts it at its border).
+    """
+
+    def __init__(self, message: str, *, client: str = "") -> None:
+        super().__init__(message)
+        self.client = client
+
+
+class SeedAuthError(SeedClientError):
+    """The seeding client refused the user name or password."""
 
 
 class CancelledError(UploaderError):

@@ -90,7 +90,7 @@ def _upgrades(client: NekoClient, journal: Journal, record: ReleaseRecord,
 
 def _seed(client: NekoClient, journal: Journal, record: ReleaseRecord, release: Path,
           folder: Path) -> ReleaseRecord:
-    from uploader.seeding import hand_off
+    from uploader.seed.watchfolder import hand_off
 
     assert record.torrent_id is not None
     built = Path(record.torrent_file) if record.torrent_file else None

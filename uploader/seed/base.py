@@ -1,0 +1,91 @@
+"""What every seeding client adapter offers, whatever its protocol.
+
+One adapter per client (`qbittorrent.py`, `transmission.py`, `deluge.py`, `rtorrent.py`), each
+over the well-kept library made for it. An adapter translates its library's errors into
+`SeedClientError` / `SeedAuthError` in one place and never puts the password into a message.
+The handoff logic (add, then poll until seeding) lives in `uploader.seed.handoff`, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from uploader.secret import Secret
+
+# Normalised phases of a torrent in a client.
+CHECKING = "checking"        # hashing the files it found (or queued for that)
+DOWNLOADING = "downloading"  # below 100 % and wanting data: it does not have the files
+SEEDING = "seeding"          # complete and uploading (or ready to: active, not paused)
+PAUSED = "paused"            # stopped by the user or the client's settings
+ERROR = "error"              # the client reports an error (missing files, permission denied)
+PHASES = (CHECKING, DOWNLOADING, SEEDING, PAUSED, ERROR)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """A client as `--seed-client URL` names it; the password comes from the environment."""
+
+    kind: str                # qbittorrent, transmission, deluge, rtorrent
+    host: str
+    port: int
+    username: str | None = None
+    password: Secret | None = field(default=None, repr=True)  # Secret's repr hides it
+    tls: bool = False
+    path: str | None = None  # transmission's RPC path, rtorrent+http's XML-RPC path
+    scgi: bool = False       # rtorrent over SCGI (rtorrent://) rather than HTTP
+    timeout: float = 30.0    # seconds for one request, all of it (connect, send, answer)
+
+    def display(self) -> str:
+        """Where the client is, for messages: never the password."""
+        scheme = self.kind + ("+https" if self.tls else "")
+        if self.kind == "rtorrent" and not self.scgi:
+            scheme = "rtorrent+" + ("https" if self.tls else "http")
+        user = f"{self.username}@" if self.username else ""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{scheme}://{user}{host}:{self.port}{self.path or ''}"
+
+
+@dataclass(frozen=True)
+class TorrentStatus:
+    """One torrent as the client sees it."""
+
+    infohash: str
+    phase: str               # one of PHASES
+    progress: float          # 0.0 .. 1.0 of the wanted data present and verified
+    save_path: str           # the folder the client saves into (content is below it)
+    error: str | None = None  # the client's own error text, when phase is ERROR
+    raw_state: str = ""      # the client's own state name, for messages and debugging
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    version: str
+    default_save_path: str
+
+
+class SeedClient(Protocol):
+    """A connected client. Every method raises only `SeedClientError` / `SeedAuthError`."""
+
+    kind: str
+
+    def info(self) -> ClientInfo:
+        """The client's version and its default save (download) folder."""
+        ...
+
+    def add(self, torrent: bytes, *, save_path: str, category: str | None = None,
+            tags: tuple[str, ...] = (), skip_check: bool = False) -> None:
+        """Add the torrent from memory, started (not paused), original content layout, saving
+        into `save_path` (the folder that holds the release). Adding a torrent the client
+        already has is not an error (the call is repeated after a lost answer or a rerun)."""
+        ...
+
+    def status(self, infohash: str) -> TorrentStatus | None:
+        """The torrent by its v1 infohash (40 hex, lower case), or None when not there."""
+        ...
+
+    def resume(self, infohash: str) -> None:
+        """Start a torrent the client holds paused/stopped."""
+        ...
+
+    def close(self) -> None: ...
