@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Mark OLD_ID... as upgraded by NEW_ID on the site.",
     ),
     "sandbox": ("uploader.commands.sandbox", "Serve a local nekoBT-compatible API on loopback."),
+    "seed": ("uploader.commands.seed", "Test the torrent client that seeds uploads."),
 }
 
 

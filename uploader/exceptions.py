@@ -216,7 +216,9 @@ class SeedClientError(UploaderError):
 
 
 class SeedAuthError(SeedClientError):
-    """The seeding client refused the user name or password."""
+    """The seeding client refused the user name or password (exit 3 where it ends a command)."""
+
+    exit_code = 3
 
 
 class CancelledError(UploaderError):

@@ -89,16 +89,31 @@ def _m002_bad_torrents(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE releases ADD COLUMN bad_torrents TEXT NOT NULL DEFAULT '[]'")
 
 
+def _m003_seeding(db: sqlite3.Connection) -> None:
+    # The seeding follow-up's outcome (SEED_STATES), the client (never its password), and why
+    # it failed; and when the site says the torrent was uploaded (epoch seconds).
+    db.execute("ALTER TABLE releases ADD COLUMN seeding_state TEXT NOT NULL DEFAULT 'none'")
+    db.execute("ALTER TABLE releases ADD COLUMN seeding_client TEXT")
+    db.execute("ALTER TABLE releases ADD COLUMN seeding_error TEXT")
+    db.execute("ALTER TABLE releases ADD COLUMN uploaded_at REAL")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_bad_torrents", _m002_bad_torrents),
+    ("003_seeding", _m003_seeding),
 ]
+
+# The `seeding` record's states (PRODUCT.md): confirmed by the client, failed (retried by the
+# next run), handed off without confirmation (a watch folder, or --seed-timeout 0), none.
+SEEDING, SEED_FAILED, SEED_PENDING, SEED_NONE = "seeding", "failed", "pending", "none"
 
 _LIST_FIELDS = ("warns", "fails", "upgraded", "bad_torrents")
 _FIELDS = (
     "fingerprint", "state", "title", "profile", "infohash", "site_infohash", "torrent_id",
     "torrent_file", "warns", "fails", "upgraded", "error", "permanent", "attempts",
-    "waiting_approve", "bad_torrents",
+    "waiting_approve", "bad_torrents", "seeding_state", "seeding_client", "seeding_error",
+    "uploaded_at",
 )
 
 
@@ -122,8 +137,17 @@ class ReleaseRecord:
     attempts: int = 0
     waiting_approve: bool | None = None
     bad_torrents: list[str] = field(default_factory=list)
+    seeding_state: str = "none"
+    seeding_client: str | None = None
+    seeding_error: str | None = None
+    uploaded_at: float | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+
+    @property
+    def followups_failed(self) -> bool:
+        """Uploaded (or there already), but seeding or upgrade marking did not complete."""
+        return self.state in DONE and bool(self.error)
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` record of PRODUCT.md."""
@@ -142,8 +166,21 @@ class ReleaseRecord:
             "error": self.error,
             "journal_id": self.id,
             "waiting_approve": self.waiting_approve,
+            "seeding": {"state": self.seeding_state, "client": self.seeding_client,
+                        "error": self.seeding_error},
+            "uploaded_at": _iso(self.uploaded_at) if self.state in DONE else None,
             "updated_at": self.updated_at,
         }
+
+
+def _iso(epoch: float | None) -> str | None:
+    """ISO 8601 in UTC, as the `uploaded_at` field of `--json` records."""
+    if epoch is None:
+        return None
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds").replace(
+        "+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,9 @@ class Pipeline:
                     # Same path, other content (an encode replaced in place): a new release.
                     self.journal.update(
                         record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
-                        upgraded=[], bad_torrents=[], error=None, kind=J.NEW_CONTENT,
+                        upgraded=[], bad_torrents=[], error=None, uploaded_at=None,
+                        seeding_state=J.SEED_NONE, seeding_client=None, seeding_error=None,
+                        kind=J.NEW_CONTENT,
                         detail={"old_infohash": record.infohash, "old_state": record.state,
                                 "old_torrent_id": record.torrent_id})
                     prepared.prior_state = J.QUEUED
@@ -374,7 +376,9 @@ class Pipeline:
 
         assert prepared.profile is not None
         fields: dict[str, Any] = {"warns": warns} if warns else {}
+        if prepared.record.uploaded_at is None:
+            fields["uploaded_at"] = time.time()  # the site's own time replaces it on verify
         record = self.journal.update(prepared.record.id, state=status, torrent_id=torrent_id,
                                      error=None, **fields)
         return finish(self.client, self.journal, record, prepared.profile, prepared.path,
-                      upgrade_ids)
+                      upgrade_ids, self.settings)

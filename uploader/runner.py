@@ -38,7 +38,10 @@ class Summary:
         if self.config_errors:
             return EXIT_CONFIG
         good = {J.UPLOADED, J.EXISTS, J.CHECKED}
-        return EXIT_OK if all(r.state in good for r in self.records) else EXIT_FAILED
+        # Uploaded, but not seeded or upgrades not marked: not a success (the next run
+        # retries the follow-up, never the upload).
+        return EXIT_OK if all(r.state in good and not r.followups_failed
+                              for r in self.records) else EXIT_FAILED
 
 
 def check_paths(paths: Sequence[Path]) -> list[Path]:
@@ -89,7 +92,12 @@ def describe(record: J.ReleaseRecord, api_url: str) -> str:
             lines.append(f"  not allowed to mark as upgraded: {', '.join(record.bad_torrents)}")
         if record.torrent_file:
             lines.append(f"  torrent file: {record.torrent_file}")
-        if record.error:
+        seeding = describe_seeding(record)
+        if seeding:
+            lines.append(f"  {seeding}")
+        only_seeding = record.seeding_state == J.SEED_FAILED and (
+            record.error or "").startswith("uploaded, but seeding:")
+        if record.error and not only_seeding:
             lines.append(f"  {record.error}")
         return "\n".join(lines)
     if record.state == J.CHECKED:
@@ -102,6 +110,19 @@ def describe(record: J.ReleaseRecord, api_url: str) -> str:
     if record.error and not record.fails:
         lines.append(f"  {record.error}")
     return "\n".join(lines)
+
+
+def describe_seeding(record: J.ReleaseRecord) -> str | None:
+    """The seeding follow-up in plain words (None when no client or watch folder is set)."""
+    where = record.seeding_client or "the client"
+    if record.seeding_state == J.SEEDING:
+        return f"seeding: confirmed by {where}"
+    if record.seeding_state == J.SEED_PENDING:
+        return f"seeding: handed to {where}, not confirmed"
+    if record.seeding_state == J.SEED_FAILED:
+        return (f"NOT SEEDING: {record.seeding_error} — the next run retries the handoff "
+                "(never the upload)")
+    return None
 
 
 def emit(record: J.ReleaseRecord, settings: Settings, out: TextIO) -> None:

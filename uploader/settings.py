@@ -11,7 +11,12 @@ from pathlib import Path
 
 from uploader.exceptions import AuthError, ConfigError
 from uploader.secret import Secret
+from uploader.seed.base import ClientConfig
+from uploader.seed.config import PathMap
 from uploader.urls import DEFAULT_API_URL, check_api_url
+
+# Long enough for a client to recheck a 40 GB batch on a seedbox's disk (~25 MB/s and up).
+DEFAULT_SEED_TIMEOUT = 1800.0
 
 
 def default_state_dir() -> Path:
@@ -35,6 +40,11 @@ class Settings:
     json: bool = False
     verbosity: int = 0
     sandbox: bool = False
+    # The torrent client that seeds what is uploaded (a property of this machine).
+    seed_client: ClientConfig | None = None
+    seed_path_map: PathMap = field(default_factory=PathMap)
+    seed_timeout: float = DEFAULT_SEED_TIMEOUT  # 0: hand off, do not wait for "seeding"
+    seed_skip_check: bool = False  # let the client skip its recheck (after our own check)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))
@@ -58,6 +68,12 @@ class Settings:
 
 def read_api_key(value: str | None, file: str | None) -> Secret | None:
     """The key from NEKOBT_API_KEY, else from the file NEKOBT_API_KEY_FILE names."""
+    return read_secret(value, file, "NEKOBT_API_KEY_FILE", "the key")
+
+
+def read_secret(value: str | None, file: str | None, file_var: str, what: str
+                ) -> Secret | None:
+    """A secret from its variable, else from the file its `*_FILE` variable names."""
     if value:
         return Secret(value.strip())
     if not file:
@@ -67,18 +83,15 @@ def read_api_key(value: str | None, file: str | None) -> Secret | None:
         text = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(
-            f"NEKOBT_API_KEY_FILE {str(path)!r}: cannot read it ({exc.strerror}) — "
-            "point it at a readable file holding only the key"
+            f"{file_var} {str(path)!r}: cannot read it ({exc.strerror}) — "
+            f"point it at a readable file holding only {what}"
         ) from None
     with contextlib.suppress(OSError):
         if path.stat().st_mode & 0o077:
             logging.getLogger(__name__).warning(
-                "NEKOBT_API_KEY_FILE %s: readable by other users — run: chmod 600 %s",
-                path, path)
+                "%s %s: readable by other users — run: chmod 600 %s", file_var, path, path)
     if not text:
-        raise ConfigError(
-            f"NEKOBT_API_KEY_FILE {str(path)!r}: the file is empty — put the key in it"
-        )
+        raise ConfigError(f"{file_var} {str(path)!r}: the file is empty — put {what} in it")
     return Secret(text)
 
 

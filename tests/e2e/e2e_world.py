@@ -40,10 +40,13 @@ class World:
     profiles: Path
     key: str = DEMO_API_KEY
 
-    def cli(self, *args: str, key: str | None = None, timeout: float = 120) -> Run:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NEKOBT_")}
-        env.update(NEKOBT_API_URL=self.server.url, NEKOBT_STATE_DIR=str(self.state),
-                   NEKOBT_PROFILES=str(self.profiles), NEKOBT_API_KEY=key or self.key)
+    def cli(self, *args: str, key: str | None = None, timeout: float = 120,
+            env: dict[str, str] | None = None) -> Run:
+        environ = {k: v for k, v in os.environ.items() if not k.startswith("NEKOBT_")}
+        environ.update(NEKOBT_API_URL=self.server.url, NEKOBT_STATE_DIR=str(self.state),
+                       NEKOBT_PROFILES=str(self.profiles), NEKOBT_API_KEY=key or self.key,
+                       **(env or {}))
+        env = environ
         proc = subprocess.run([sys.executable, "-m", "uploader", *args], env=env,
                               capture_output=True, text=True, timeout=timeout, check=False,
                               cwd=self.tmp)

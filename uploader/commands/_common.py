@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from uploader.settings import Settings, read_api_key
+from uploader.secret import Secret
+from uploader.settings import Settings, read_api_key, read_secret
 from uploader.urls import DEFAULT_API_URL
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,6 +68,13 @@ def build_settings(
     settings = Settings(**kwargs)
     setup_logging(settings.verbosity)
     return settings
+
+
+def read_seed_password() -> Secret | None:
+    """The seeding client's password: NEKOBT_SEED_PASSWORD, else NEKOBT_SEED_PASSWORD_FILE."""
+    return read_secret(os.environ.get("NEKOBT_SEED_PASSWORD"),
+                       os.environ.get("NEKOBT_SEED_PASSWORD_FILE"),
+                       "NEKOBT_SEED_PASSWORD_FILE", "the password")
 
 
 def setup_logging(verbosity: int) -> None:

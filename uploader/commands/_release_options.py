@@ -36,19 +36,24 @@ def release_settings(settings: Any, profile_name: str | None, ignore_warnings: b
                           torrent_dir=torrent_dir, detect=not no_detect)
 
 
-def release_command(name: str, mode: str, doc: str) -> click.Command:
-    """The `upload` and `check` commands differ only in the pipeline's mode."""
+def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> click.Command:
+    """The `upload` and `check` commands differ only in the pipeline's mode (and `upload`
+    hands what it uploaded to the seeding client)."""
     from uploader.commands._common import settings_command
+    from uploader.commands._seed_options import seed_options, seed_settings
 
-    @click.command(name, help=doc)
-    @release_options
-    @settings_command
-    def command(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
-                ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool) -> int:
+    def run(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
+            ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
+            **seed: Any) -> int:
         from uploader.runner import run_releases
 
         settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
                                     no_detect)
+        if seeds:
+            settings = seed_settings(settings, **seed)
         return run_releases(settings, list(paths), mode)
 
-    return command
+    command: Any = settings_command(run)
+    if seeds:
+        command = seed_options(command)
+    return click.command(name, help=doc)(release_options(command))

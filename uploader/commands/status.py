@@ -31,10 +31,12 @@ def command(settings: Settings, retry_ids: tuple[int, ...]) -> int:
     if not records:
         click.echo("No releases in the journal yet.")
         return 0
-    click.echo(f"{'ID':>4}  {'STATE':<9}  {'TORRENT':<20}  PATH")
+    click.echo(f"{'ID':>4}  {'STATE':<9}  {'SEEDING':<8}  {'TORRENT':<20}  PATH")
     for record in records:
         tid = record.torrent_id or "-"
-        click.echo(f"{record.id:>4}  {record.state:<9}  {tid:<20}  {record.path}")
+        seeding = record.seeding_state if record.state in ("uploaded", "exists") else "-"
+        click.echo(f"{record.id:>4}  {record.state:<9}  {seeding:<8}  {tid:<20}  "
+                   f"{record.path}")
         if record.error and record.state != "checked":
             click.echo(f"      {record.error}")
     return 0

@@ -10,6 +10,7 @@ import click
 
 from uploader.commands._common import settings_command
 from uploader.commands._release_options import release_options, release_settings
+from uploader.commands._seed_options import seed_options, seed_settings
 from uploader.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,10 +41,11 @@ def release_flags(func: F) -> F:
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Releases hashed at the same time.")
 @release_flags
+@seed_options
 @settings_command
 def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: bool,
             settle: float, jobs: int, profile_name: str | None, ignore_warnings: bool,
-            torrent_dir: Path | None, no_detect: bool) -> int:
+            torrent_dir: Path | None, no_detect: bool, **seed: Any) -> int:
     """Upload releases as they appear in DIR (a file, or a folder for a batch), exactly once.
 
     A release is processed once nothing in it has changed for the settle period; temporary
@@ -58,4 +60,5 @@ def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: boo
 
     settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
                                 no_detect)
+    settings = seed_settings(settings, **seed)
     return watch(settings, list(dirs), once=once, polling=polling, settle=settle, jobs=jobs)

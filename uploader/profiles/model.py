@@ -84,6 +84,11 @@ class UploadOptions:
 @dataclass(frozen=True)
 class SeedOptions:
     copy_torrent_to: Path | None = None  # relative paths are resolved against the profile's folder
+    category: str | None = None  # the client's category (qBittorrent) or label (others)
+    tags: tuple[str, ...] = ()  # qBittorrent tags; Transmission labels
+    # Where the client should save/find the release, as the client sees it; None: the
+    # release's own folder, translated by --seed-path-map.
+    save_path: str | None = None
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "title": None, "description": None, "trackers": None,
     "torrent": ("piece_size", "private", "source", "exclude"),
     "upload": ("ignore_warnings", "mark_upgrades", "include_mediainfo"),
-    "seed": ("copy_torrent_to",),
+    "seed": ("copy_torrent_to", "category", "tags", "save_path"),
 }
 FLAGS = ("movie", "batch", "mtl", "otl", "hardsub", "anonymous", "hidden")
 VIDEO_TYPES = frozenset(range(17)) - {10}
@@ -431,4 +431,25 @@ def _seed(c: Checker, value: object) -> m.SeedOptions:
         # Relative to the profile's folder, so a profile in git means the same from any cwd.
         return c.doc.file.parent / text
 
-    return m.SeedOptions(copy_torrent_to=c.get(data, path, "copy_torrent_to", None, folder))
+    def client_path(p: KeyPath, v: object) -> str | None:
+        # As the torrent client sees it (maybe another machine or a container): kept as written.
+        if v is None:
+            return None
+        text = c.text(p, v, 4096)
+        if not text.startswith("/"):
+            raise c.fail(p, f"expected an absolute path as your torrent client sees it, got "
+                            f"{text!r}")
+        return text
+
+    def tag(p: KeyPath, v: object) -> str:
+        text = c.text(p, v, 64)
+        if "," in text:
+            raise c.fail(p, f"a tag cannot contain a comma, got {text!r} — list tags one by one")
+        return text
+
+    return m.SeedOptions(
+        copy_torrent_to=c.get(data, path, "copy_torrent_to", None, folder),
+        category=c.get(data, path, "category", None, lambda p, v: c.optional_text(p, v, 64)),
+        tags=c.get(data, path, "tags", (), lambda p, v: tuple(c.each(p, v, "tags", tag))),
+        save_path=c.get(data, path, "save_path", None, client_path),
+    )

@@ -167,6 +167,9 @@ class Site:
         self.store = store
         self.api_key = api_key
         self.faults = Faults()
+        # Where the site's .torrent files announce. Tests that hand torrents to real clients
+        # point it at loopback, so no client ever reaches for the real tracker.
+        self.tracker_base: str | None = None
         self.requests: list[LoggedRequest] = []
         # Bugs in the sandbox itself: answered as a 500 (as a real server would) and kept
         # here so tests can insist there were none.

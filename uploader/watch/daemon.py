@@ -347,10 +347,21 @@ class Daemon:
         if self.options.once:
             self._summary.records.append(record)
             self._summary.config_errors += int(config_error)
+        if self._shutting_down or self.options.once:
+            return
+        if record.state in J.DONE and record.followups_failed:
+            # Uploaded, but not seeding (or upgrades not marked): retry the follow-up alone,
+            # with the same backoff as any failure; the upload is never repeated.
+            failures = self._crashes.get(path, 0) + 1
+            self._crashes[path] = failures
+            if failures < self.options.retry.max_attempts:
+                self._retry_later(path, failures)
+            else:
+                log.warning("held: %s — its follow-ups failed %d times; the next start "
+                            "retries them", path.name, failures)
+            return
         if record.state in J.DONE:
             self._crashes.pop(path, None)
-            return
-        if self._shutting_down or self.options.once:
             return
         how_to_retry = f"change the release, or run `nekobt-upload status --retry {record.id}`"
         if record.permanent or record.state == J.REJECTED:

@@ -13,7 +13,12 @@ import httpx
 from uploader.sandbox import schemas
 from uploader.sandbox.site import Ctx, Route, fail
 from uploader.sandbox.state import Torrent
-from uploader.sandbox.torrentfile import PUBLIC_ANNOUNCE, for_download, private_announce
+from uploader.sandbox.torrentfile import (
+    PUBLIC_ANNOUNCE,
+    SITE_TRACKER,
+    for_download,
+    private_announce,
+)
 
 MAX_BULK = 500
 
@@ -24,6 +29,8 @@ def _file_bytes(ctx: Ctx, torrent: Torrent, public: bool) -> bytes:
         announce = private_announce(ctx.user.torrent_key)
     else:
         announce = PUBLIC_ANNOUNCE
+    if ctx.site.tracker_base is not None:
+        announce = announce.replace(SITE_TRACKER, ctx.site.tracker_base)
     return for_download(base64.b64decode(torrent.raw), announce)
 
 
