@@ -8,6 +8,7 @@ The handoff logic (add, then poll until seeding) lives in `uploader.seed.handoff
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -93,3 +94,48 @@ class SeedClient(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+def infohash_of(torrent: bytes) -> str | None:
+    """The v1 infohash (40 lower-case hex) of .torrent bytes: the SHA-1 of the `info` value's
+    exact bytes. None when it is not a bencoded dict with an `info`. Adapters use it to find
+    the torrent they just added."""
+    try:
+        if torrent[:1] != b"d":
+            return None
+        pos = 1
+        while torrent[pos:pos + 1] != b"e":
+            key, pos = _bstring(torrent, pos)
+            end = _bskip(torrent, pos)
+            if key == b"info":
+                return hashlib.sha1(torrent[pos:end]).hexdigest()  # noqa: S324 - v1
+            pos = end
+    except (ValueError, IndexError, RecursionError):
+        return None
+    return None
+
+
+def _bstring(data: bytes, pos: int) -> tuple[bytes, int]:
+    colon = data.index(b":", pos)
+    length = int(data[pos:colon])
+    end = colon + 1 + length
+    if length < 0 or end > len(data):
+        raise ValueError("a string runs past the end")
+    return data[colon + 1:end], end
+
+
+def _bskip(data: bytes, pos: int) -> int:
+    """The position just after the bencoded value that starts at `pos`."""
+    lead = data[pos:pos + 1]
+    if lead == b"i":
+        return data.index(b"e", pos) + 1
+    if lead in (b"l", b"d"):
+        pos += 1
+        while data[pos:pos + 1] != b"e":
+            if pos >= len(data):
+                raise ValueError("an unterminated list or dict")
+            pos = _bskip(data, pos)
+        return pos + 1
+    if lead.isdigit():
+        return _bstring(data, pos)[1]
+    raise ValueError(f"unexpected {lead!r}")

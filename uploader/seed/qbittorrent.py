@@ -18,7 +18,6 @@ one place, `_errors`, and no message carries the password.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import time
 from collections.abc import Iterator
 from typing import Any, NoReturn
@@ -27,7 +26,6 @@ import qbittorrentapi
 import requests
 
 from uploader.exceptions import SeedAuthError, SeedClientError
-from uploader.sandbox.bencode import BencodeError, decode_torrent
 from uploader.secret import redact
 from uploader.seed.base import (
     CHECKING,
@@ -39,6 +37,7 @@ from uploader.seed.base import (
     ClientInfo,
     SeedClient,
     TorrentStatus,
+    infohash_of,
 )
 
 KIND = "qbittorrent"
@@ -227,12 +226,11 @@ class QbittorrentClient:
         return f"qBittorrent at {self.config.display()}"
 
     def _infohash(self, torrent: bytes) -> str:
-        try:
-            _, info = decode_torrent(torrent)
-        except BencodeError as exc:
-            raise SeedClientError(f"{self._subject}: the data to add is not a torrent ({exc}) — "
-                                  "this is a bug: report it", client=KIND) from None
-        return hashlib.sha1(info).hexdigest()  # noqa: S324 - BitTorrent v1 infohash
+        infohash = infohash_of(torrent)
+        if infohash is None:
+            raise SeedClientError(f"{self._subject}: the data to add is not a torrent — "
+                                  "this is a bug: report it", client=KIND)
+        return infohash
 
     def _ensure_category(self, category: str) -> None:
         if category in self._client.torrents_categories():

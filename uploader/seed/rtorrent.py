@@ -28,7 +28,6 @@ What this relies on, checked against rtorrent 0.9.8 (tests/seed/test_rtorrent.py
 from __future__ import annotations
 
 import base64
-import hashlib
 import http.client
 import posixpath
 import re
@@ -54,6 +53,7 @@ from uploader.seed.base import (
     ClientInfo,
     SeedClient,
     TorrentStatus,
+    infohash_of,
 )
 
 if TYPE_CHECKING:
@@ -454,44 +454,6 @@ def command_quote(value: str) -> str:
 
 
 def torrent_infohash(torrent: bytes) -> str | None:
-    """The v1 infohash (upper-case hex, as rtorrent names torrents) of .torrent bytes: the SHA-1
-    of the `info` value's exact bytes. None when it is not a bencoded dict with an `info`."""
-    try:
-        if torrent[:1] != b"d":
-            return None
-        pos = 1
-        while torrent[pos:pos + 1] != b"e":
-            key, pos = _bstring(torrent, pos)
-            end = _bskip(torrent, pos)
-            if key == b"info":
-                return hashlib.sha1(torrent[pos:end]).hexdigest().upper()  # noqa: S324 - v1
-            pos = end
-    except (ValueError, IndexError, RecursionError):
-        return None
-    return None
-
-
-def _bstring(data: bytes, pos: int) -> tuple[bytes, int]:
-    colon = data.index(b":", pos)
-    length = int(data[pos:colon])
-    end = colon + 1 + length
-    if length < 0 or end > len(data):
-        raise ValueError("a string runs past the end")
-    return data[colon + 1:end], end
-
-
-def _bskip(data: bytes, pos: int) -> int:
-    """The position just after the bencoded value that starts at `pos`."""
-    lead = data[pos:pos + 1]
-    if lead == b"i":
-        return data.index(b"e", pos) + 1
-    if lead in (b"l", b"d"):
-        pos += 1
-        while data[pos:pos + 1] != b"e":
-            if pos >= len(data):
-                raise ValueError("an unterminated list or dict")
-            pos = _bskip(data, pos)
-        return pos + 1
-    if lead.isdigit():
-        return _bstring(data, pos)[1]
-    raise ValueError(f"unexpected {lead!r}")
+    """The v1 infohash in upper-case hex, as rtorrent names torrents (None: not a torrent)."""
+    infohash = infohash_of(torrent)
+    return infohash.upper() if infohash is not None else None
