@@ -205,6 +205,8 @@ CASES: dict[str, Case] = {
         {"video_codec": None, "fansub_langs": "", "sub_langs": "", "audio_langs": ""}),
     "user_me": (lambda c: c.get_user(), "GET", "/users/@me", {}, NO_BODY, ok({"id": "42"}),
                 {"id": "42"}),
+    "check_key": (lambda c: c.check_key(), "GET", "/users/@me", {}, NO_BODY,
+                  ok({"id": "42", "username": "u"}), {"id": "42", "username": "u"}),
     "user_other": (lambda c: c.get_user("43"), "GET", "/users/43", {}, NO_BODY,
                    ok({"id": "43"}), {"id": "43"}),
     "edit_user": (
@@ -260,7 +262,7 @@ def test_every_public_method_has_a_case() -> None:
     called = {name for name in methods if any(f"c.{name}(" in _source(c[0]) for c in
                                               CASES.values())}
     assert called == methods
-    assert len(methods) == 36  # the reference's 35 endpoints + find_by_infohash
+    assert len(methods) == 37  # the reference's 35 endpoints + find_by_infohash, check_key
 
 
 def _source(func: Callable[..., Any]) -> str:

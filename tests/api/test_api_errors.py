@@ -394,6 +394,11 @@ def test_transport_failures_through_the_client(cls: type[Exception], make_client
     assert exc.__suppress_context__  # the httpx exception (and its request) is not chained
     if exc.sent:
         assert str(exc).endswith("— try again later")
+    elif cls in (httpx.ConnectTimeout, httpx.ConnectError, httpx.ProxyError):
+        # The site could not be reached: the message names the URL, not the request.
+        assert str(exc).startswith("nekoBT at https://nekobt.test/api/v1: ")
+        assert str(exc).endswith("— nothing was sent; check that --api-url is right, that the "
+                                 "site is up, and your network or proxy settings")
     else:
         assert str(exc).endswith("— nothing was sent; check --api-url and the network")
 

@@ -228,7 +228,7 @@ def test_retries_are_logged(make_client: MakeClient, site: ScriptedSite,
     make_client(site).get_torrent("1")
     assert caplog.messages == [
         "nekoBT GET /torrents/1: rate limited (429 Rate limit exceeded, try again in 12 "
-        "seconds.); retry 2/5 in 11.8 s"]
+        "seconds.) — attempt 1/5 failed, retrying in 11.8 s"]
 
 
 def test_retry_policy_backoff_is_exponential_jittered_and_capped() -> None:

@@ -116,7 +116,7 @@ def test_debug_logs_never_show_the_key(make_client: MakeClient,
     assert {"httpx", "uploader.api"} <= loggers
     assert any(name.startswith("httpcore") for name in loggers)
     assert "send_request_headers" in debug_logs.text  # httpcore did log each request
-    assert "retry 2/2" in debug_logs.text
+    assert "attempt 1/2 failed, retrying in" in debug_logs.text
     assert KEY not in debug_logs.text
     for record in debug_logs.records:
         assert KEY not in record.getMessage()

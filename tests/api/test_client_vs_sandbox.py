@@ -1150,6 +1150,17 @@ def test_wrong_key_is_an_auth_error_never_retried(connect: Connect, site: Site,
     assert "the site wants an API key" in str(caught.value)
 
 
+@covers("check_key")
+def test_check_key(connect: Connect, site: Site, sleeps: list[float]) -> None:
+    me = connect().check_key()
+    assert (me["id"], me["username"]) == (DEMO_USER_ID, "demo")
+    with pytest.raises(AuthError) as caught:
+        connect("nekobt-sandbox-wrong-key-0000").check_key()
+    assert (caught.value.exit_code, caught.value.status) == (3, 401)
+    assert [(r.method, r.path) for r in site.requests] == [("GET", "/users/@me")] * 2
+    assert sleeps == []
+
+
 @covers("get_torrent", "get_group")
 def test_not_found(client: NekoClient, site: Site) -> None:
     with pytest.raises(NotFoundError) as caught:

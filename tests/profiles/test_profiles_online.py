@@ -61,8 +61,10 @@ def test_group_the_user_cannot_upload_for(client: NekoClient, tmp_path: Path) ->
         "Group — only its leader or an admin may upload for it"]
 
 
-def test_unknown_member_is_a_warning_and_bad_secondary_an_error(client: NekoClient,
-                                                                 tmp_path: Path) -> None:
+def test_unknown_member_and_bad_secondary_are_errors(client: NekoClient,
+                                                     tmp_path: Path) -> None:
+    # Issue 10: an id that is neither a member nor an invite fails the site's checks, so it
+    # is an error now (it was a warning).
     extra = ('members:\n  - {id: "1300000000000000002", role: Encode}\n'
              '  - {id: "42", role: QC}\n'
              'secondary_groups:\n  - {id: "43"}\n')
@@ -70,11 +72,12 @@ def test_unknown_member_is_a_warning_and_bad_secondary_an_error(client: NekoClie
                                     client)
     path = tmp_path / "p.yaml"
     assert [str(e) for e in errors] == [
+        f"{path}:7:10: members[1].id: '42' is neither a member nor a pending invite of Example "
+        "Subs on the site — check the id on the group's page, or credit a new person with a "
+        "display_name instead of an id",
         f"{path}:9:10: secondary_groups[0].id: no group 43 on the site — check the ID in the "
         "group's page address"]
-    assert warnings == [
-        f"{path}:7:10: members[1].id: '42' is not a member of Example Subs on the site — fine "
-        "if it is an invite id, else check it"]
+    assert warnings == []
 
 
 def test_language_the_site_does_not_list(client: NekoClient, tmp_path: Path) -> None:

@@ -2,7 +2,11 @@
 
     from uploader.api import NekoClient
     with NekoClient("https://nekobt.to/api/v1", settings.require_key()) as site:
+        site.check_key()  # one request: the key is taken and --api-url is the API
         torrent_id = site.find_by_infohash(built.infohash)
+
+A site that cannot be reached fails in seconds: a few quick tries, then every request of the
+next seconds fails at once with the same "nekoBT at <url>: ..." error (`session`).
 
 Modules: `client` (the endpoints), `session` (sending: auth cookie, limiter, retries,
 decoding), `errors` (the one border where httpx failures and error answers become

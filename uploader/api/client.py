@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from uploader.api import errors
 from uploader.api.bodies import (
     BulkEdit,
     ChecksRequest,
@@ -55,7 +56,7 @@ from uploader.api.models import (
 )
 from uploader.api.retry import RetryPolicy
 from uploader.api.session import Session
-from uploader.exceptions import ChecksError, ConfigError
+from uploader.exceptions import ChecksError, ConfigError, NotFoundError
 from uploader.secret import Secret
 
 # The AnimeTosho endpoint may hold a request for up to 60 s while the site fetches.
@@ -332,6 +333,27 @@ class NekoClient:
             "PUT", "/upload/mediainfo", dict, body={"mediainfo": mediainfo}, retry_safe=True))
 
     # --- users ---------------------------------------------------------------------------
+
+    def check_key(self) -> User:
+        """Confirm, with one request (`GET /users/@me`), that the site takes the API key.
+
+        Returns the key's own user. AuthError (exit 3) when the key is missing or refused;
+        ConfigError when --api-url leads to no nekoBT API (a 404, a web page); TransportError
+        (after a few seconds at most) when the site cannot be reached.
+        """
+        path = "/users/@me"
+        try:
+            response = self._session.send("GET", path, retry_safe=True)
+        except NotFoundError:
+            # `@me` always exists where the API is: a 404 means the URL is not the API's.
+            raise errors.no_api_there(self.base_url, "404", self._session.key) from None
+        body = errors.json_body(response)
+        data = body.get("data") if body is not None and body.get("error") is not True else None
+        if not isinstance(data, dict) or not data.get("id"):
+            got = errors.describe_body(response) if body is None else "JSON that is no user"
+            raise errors.no_api_there(self.base_url, f"{response.status_code} with {got}",
+                                      self._session.key)
+        return cast(User, data)
 
     def get_user(self, user_id: str = "@me") -> User:
         return cast(User, self._get(f"/users/{_seg(user_id, 'user id')}", dict))

@@ -6,7 +6,8 @@ Two functions, one per kind of failure, and nothing else in the package translat
   httpx's full list by a test) -> `TransportError` (with `sent`: may the request have reached
   the site?) or `ConfigError` (a URL httpx cannot use).
 - `from_response(response, ...)`: an error status -> the matching `ApiError` subclass, or
-  `AuthError` for 401. Bodies that are not JSON (Cloudflare HTML, empty) never crash it.
+  `AuthError` for 401. Bodies that are not JSON (Cloudflare HTML, empty) never crash it; a 404
+  that is not the API's JSON means --api-url leads somewhere else (`ConfigError`).
 
 Every message goes through `redact` with the API key, so even a foreign message that quoted a
 header could not carry the key out.
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import time
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -94,6 +97,33 @@ HTTPX_EXCEPTIONS: tuple[type[Exception], ...] = (
 )
 
 
+# The site could not be reached at all: no connection was made, so nothing was sent, and the
+# cause is the URL, the site being down, or the network (`session` stops asking for a while).
+UNREACHABLE: tuple[type[Exception], ...] = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.ProxyError,
+)
+
+UNREACHABLE_ADVICE = ("nothing was sent; check that --api-url is right, that the site is up, "
+                      "and your network or proxy settings")
+
+
+def unreachable(exc: Exception) -> bool:
+    """Whether an httpx exception means the site could not be reached at all."""
+    return isinstance(exc, UNREACHABLE)
+
+
+def _did_not_resolve(exc: BaseException) -> bool:
+    """A DNS failure: httpx keeps the resolver's `socket.gaierror` in the exception chain."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, socket.gaierror):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def _kind_of(exc: Exception) -> _Kind:
     for cls in type(exc).__mro__:
         if cls in HTTPX_ERRORS:
@@ -101,13 +131,24 @@ def _kind_of(exc: Exception) -> _Kind:
     return _Kind("HTTP failure", sent=True)
 
 
-def from_httpx(exc: Exception, *, method: str, path: str, key: Secret | None) -> UploaderError:
-    """Translate one httpx exception raised while sending `method path`."""
+def from_httpx(exc: Exception, *, method: str, path: str, key: Secret | None,
+               base_url: str | None = None) -> UploaderError:
+    """Translate one httpx exception raised while sending `method path`.
+
+    With `base_url`, a site that could not be reached is named by that URL (the problem is
+    the same for every request): "nekoBT at <url>: could not connect (...) — check ...".
+    """
     if isinstance(exc, httpx.HTTPStatusError):
         return from_response(exc.response, method=method, path=path, key=key)
     kind = _kind_of(exc)
     detail = _clip(str(exc)) or type(exc).__name__
     subject = f"nekoBT {method} {path}"
+    if base_url is not None and unreachable(exc):
+        problem = kind.problem
+        if _did_not_resolve(exc):
+            problem = f"the host name {urlsplit(base_url).hostname} did not resolve in DNS"
+        message = f"nekoBT at {base_url}: {problem} ({detail}) — {UNREACHABLE_ADVICE}"
+        return TransportError(redact(message, key), method=method, path=path, sent=False)
     if kind.sent is None:
         return ConfigError(redact(
             f"{subject}: {kind.problem} ({detail}) — check --api-url", key))
@@ -208,9 +249,13 @@ def _str_list(value: Any) -> list[str]:
 
 
 def from_response(
-    response: httpx.Response, *, method: str, path: str, key: Secret | None
+    response: httpx.Response, *, method: str, path: str, key: Secret | None,
+    base_url: str | None = None,
 ) -> UploaderError:
-    """Translate an error answer (any status that is not 2xx) into our exception."""
+    """Translate an error answer (any status that is not 2xx) into our exception.
+
+    With `base_url`, a 404 that is not JSON says --api-url is wrong (`no_api_there`).
+    """
     status = response.status_code
     body = json_body(response)
     site = body.get("message") if body is not None else None
@@ -242,6 +287,9 @@ def from_response(
         return ForbiddenError(msg(f"forbidden ({what})",
                                   "the key's user may not do this; check group roles"), **common)
     if status == 404:
+        if body is None and base_url is not None:
+            # The API answers its 404s in JSON; a web page means another site or path.
+            return no_api_there(base_url, f"404 with {describe_body(response)}", key)
         return NotFoundError(msg(f"not found ({what})", "check the id"), **common)
     if status == 400 and body is not None:
         entries = body.get("validate_errors")
@@ -266,6 +314,12 @@ def from_response(
                             "check --api-url (it should end in /api/v1)"), **common)
     return ApiError(msg(f"the site refused the request ({what})",
                         "check the values sent"), **common)
+
+
+def no_api_there(base_url: str, what: str, key: Secret | None) -> ConfigError:
+    """--api-url leads to something that is not the nekoBT API (a 404, a web page)."""
+    return ConfigError(redact(f"--api-url {base_url}: no nekoBT API there ({what}) — the URL "
+                              "should end in /api/v1", key))
 
 
 def unexpected_answer(

@@ -4,6 +4,11 @@
 sent. The API key leaves its `Secret` only here, into a per-request `Cookie` header: httpx logs
 URLs, never headers, and the client's own cookie jar refuses every cookie so nothing the site
 sets can be replayed elsewhere.
+
+Fail fast when the site cannot be reached: once a request has given up because no connection
+could be made (refused, DNS, connect timeout), every request in the next `UNREACHABLE_MEMORY`
+seconds fails at once with the same error, without touching the network. Nothing is sent in
+either case, so this never changes what may have reached the site.
 """
 
 from __future__ import annotations
@@ -20,13 +25,16 @@ import httpx
 from uploader import USER_AGENT
 from uploader.api import errors, retry
 from uploader.api.limiter import RateLimiter
-from uploader.exceptions import AuthError
+from uploader.exceptions import AuthError, TransportError, UploaderError
 from uploader.secret import Secret
 from uploader.urls import check_api_url
 
 log = logging.getLogger("uploader.api")
 
 CONNECT_TIMEOUT = 10.0
+# How long "the site cannot be reached" is believed without asking again: long enough for one
+# command's requests to fail together, short enough for a daemon to notice the site is back.
+UNREACHABLE_MEMORY = 15.0
 
 # RFC 6265 cookie-octet: what a cookie value may hold. Anything else (a pasted newline, a
 # space, a ';') would either break the header or make httpx quote the value in an error.
@@ -84,6 +92,8 @@ class Session:
         self._limiter = limiter
         self._sleep = sleep
         self._clock = clock
+        # (when, message) of the last request that could not reach the site, or None.
+        self._unreachable: tuple[float, str] | None = None
         self._http = httpx.Client(
             base_url=self.base_url + "/",
             transport=transport,
@@ -112,19 +122,42 @@ class Session:
     ) -> httpx.Response:
         """A 2xx answer, or our exception; retried per policy only when `retry_safe`."""
         what = f"nekoBT {method} {path}"
+        self._fail_if_unreachable(method, path)
+        unreached: list[UploaderError] = []
 
         def attempt() -> httpx.Response:
             self._limiter.wait()
-            response = self._exchange(method, path, params, body, timeout)
+            response = self._exchange(method, path, params, body, timeout, unreached)
+            self._unreachable = None  # any answer: the site is there
             if not response.is_success:
-                raise errors.from_response(response, method=method, path=path, key=self.key)
+                raise errors.from_response(response, method=method, path=path, key=self.key,
+                                           base_url=self.base_url)
             return response
 
-        return retry.call(attempt, policy=self.policy, retry=retry_safe, sleep=self._sleep,
-                          what=what)
+        try:
+            response = retry.call(attempt, policy=self.policy, retry=retry_safe,
+                                  sleep=self._sleep, what=what, clock=self._clock)
+        except TransportError as exc:
+            if unreached and exc is unreached[-1]:
+                self._unreachable = (self._clock(), exc.message)
+            raise
+        return response
+
+    def _fail_if_unreachable(self, method: str, path: str) -> None:
+        """Raise the last "cannot reach the site" again while it is recent (nothing is sent)."""
+        last = self._unreachable
+        if last is None:
+            return
+        when, message = last
+        if self._clock() - when < UNREACHABLE_MEMORY:
+            log.debug("%s %s: not sent, the site was unreachable %.1f s ago", method, path,
+                      self._clock() - when)
+            raise TransportError(message, method=method, path=path, sent=False)
+        self._unreachable = None
 
     def _exchange(
-        self, method: str, path: str, params: Query | None, body: Any, timeout: float | None
+        self, method: str, path: str, params: Query | None, body: Any, timeout: float | None,
+        unreached: list[UploaderError],
     ) -> httpx.Response:
         headers = {}
         if self.key is not None:
@@ -145,7 +178,11 @@ class Session:
             )
             response = self._http.send(request)
         except errors.HTTPX_EXCEPTIONS as exc:
-            raise errors.from_httpx(exc, method=method, path=path, key=self.key) from None
+            error = errors.from_httpx(exc, method=method, path=path, key=self.key,
+                                      base_url=self.base_url)
+            if errors.unreachable(exc):
+                unreached.append(error)
+            raise error from None
         log.debug("%s %s -> %d (%.2f s)", method, path, response.status_code,
                   self._clock() - started)
         return response

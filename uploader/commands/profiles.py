@@ -1,7 +1,10 @@
 """`nekobt-upload profiles validate [NAME...] [--online]`.
 
 One line per profile: `OK name (file)`, or one `file:line:col: key: problem` line per mistake.
-Warnings go to stderr. Exit 2 when any profile has an error (a configuration error).
+Warnings go to stderr. Exit 2 when any profile has an error (a configuration error): broken
+YAML or values, shared tags, a `seed.copy_torrent_to` folder that cannot be used, and online
+anything the site's checks would fail. `--online` first confirms the API key with one request
+(exit 3 when refused, 2 when --api-url is not a nekoBT API).
 """
 
 from __future__ import annotations
@@ -47,15 +50,20 @@ def validate(settings: Settings, names: Sequence[str], *, online: bool = False,
     cache = settings.state_dir / "cache" / "langs.json"
     if not online:
         # Offline: the cached /langs table when there is one, else the bundled snapshot.
-        return check_profiles(settings.profiles_dir, names, languages=load_languages(None, cache))
+        return check_profiles(settings.profiles_dir, names, languages=load_languages(None, cache),
+                              folders=True)
     from uploader.profiles.online import OnlineChecker
 
     with client_factory(settings) as client:
+        # Before anything else: one request that the key is taken (AuthError, exit 3) and
+        # that --api-url is the API (ConfigError, exit 2), or that the site is unreachable.
+        me = client.check_key()
         # Fetched now (ttl=0) and cached for later offline runs.
         languages = load_languages(client, cache, ttl=0)
-        reports = check_profiles(settings.profiles_dir, names, languages=languages)
+        reports = check_profiles(settings.profiles_dir, names, languages=languages,
+                                 folders=True)
         checker = OnlineChecker(client, languages=languages if languages.origin == "the site"
-                                else None)
+                                else None, me=me)
         for report in reports:
             if report.profile is not None:
                 errors, warnings = checker.check(report.profile)
@@ -88,8 +96,9 @@ def command() -> None:
 @command.command("validate")
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @click.option("--online", is_flag=True,
-              help="Also check the group, your upload rights, member ids and language codes "
-                   "against the site (needs the API key, or --sandbox).")
+              help="Also check the key, the group and its tag, your upload rights, member ids, "
+                   "roles, secondary groups and language codes against the site (needs the "
+                   "API key, or --sandbox).")
 @settings_command
 def validate_command(settings: Settings, names: tuple[str, ...], online: bool,
                      **_: Any) -> None:

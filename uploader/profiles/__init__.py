@@ -1,19 +1,23 @@
 """Group profiles: one YAML file per group, validated with file:line:col errors.
 
     load_profiles(dir) -> {name: Profile}      every *.yaml; ProfileError(s) when any is wrong
-    select_profile(profiles, release_name, name) -> Profile
+    load_profiles(dir, strict=False)           the usable ones; broken files set aside, logged
+    select_profile(profiles, release_name, name) -> Profile   (a set-aside file: its error)
     release_fields(profile, release, size=...) -> template fields
     render_title(profile, fields) / render_description(profile, fields)
 """
 
 from uploader.profiles.loading import (
+    LoadedProfiles,
     ProfileErrors,
     ProfileReport,
+    UnusableProfile,
     check_profiles,
     errors_of,
     load_profile,
     load_profile_text,
     load_profiles,
+    select_profile,
 )
 from uploader.profiles.model import (
     Group,
@@ -25,12 +29,13 @@ from uploader.profiles.model import (
     TorrentOptions,
     UploadOptions,
 )
-from uploader.profiles.selection import release_tag, select_profile
+from uploader.profiles.selection import release_tag
 from uploader.profiles.templates import release_fields, render_description, render_title
 
 __all__ = [
     "Group",
     "LanguageDefaults",
+    "LoadedProfiles",
     "Member",
     "Profile",
     "ProfileErrors",
@@ -38,6 +43,7 @@ __all__ = [
     "SecondaryGroup",
     "SeedOptions",
     "TorrentOptions",
+    "UnusableProfile",
     "UploadOptions",
     "check_profiles",
     "errors_of",

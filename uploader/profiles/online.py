@@ -1,9 +1,12 @@
 """`profiles validate --online`: what only the site knows about a profile.
 
-The group exists and has the profile's tag; the key's user may upload for it (leader or
-admin); credited member ids belong to the group (an unknown id is only a warning: it may be an
-invite the site resolves); secondary groups exist; every language code is one the site lists.
-The user, the user's groups and the language table are fetched once per run.
+Everything here is an error the site's own checks would fail an upload for, found before the
+upload: the group exists and has the profile's tag; the key's user may upload for it (leader
+or admin); every credited member id is a member or a pending invite of the group, and a new
+member's display name is not taken there; secondary groups exist; roles and display names fit
+the site's limits as the site counts them (UTF-16 units); every language code is one the site
+lists (GET /langs). The user, the user's groups and the language table are fetched once per
+run.
 """
 
 from __future__ import annotations
@@ -15,9 +18,14 @@ from uploader.exceptions import NotFoundError, ProfileError
 from uploader.languages import Languages
 from uploader.profiles.model import Profile
 
+ROLE_MAX = 64  # the reference: a free-text role, max 64 characters
+DISPLAY_NAME_MAX = 32  # a new member's display name, max 32
+
 
 class SiteClient(Protocol):
     """The part of `uploader.api.NekoClient` online validation uses."""
+
+    def check_key(self) -> Mapping[str, Any]: ...
 
     def get_group(self, group_id: str, /) -> Mapping[str, Any]: ...
 
@@ -28,11 +36,18 @@ class SiteClient(Protocol):
     def get_langs(self) -> Mapping[str, Any]: ...
 
 
+def site_length(text: str) -> int:
+    """Length as the site's validator counts it (JavaScript strings: UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 class OnlineChecker:
-    def __init__(self, client: SiteClient, *, languages: Languages | None = None) -> None:
-        """`languages`: the site's table when the caller already fetched it."""
+    def __init__(self, client: SiteClient, *, languages: Languages | None = None,
+                 me: Mapping[str, Any] | None = None) -> None:
+        """`languages`: the site's table, `me`: the key's user (`check_key`), when the caller
+        already fetched them."""
         self.client = client
-        self._me: Mapping[str, Any] | None = None
+        self._me: Mapping[str, Any] | None = me
         self._my_groups: dict[str, Mapping[str, Any]] | None = None
         self._langs = languages
 
@@ -60,12 +75,12 @@ class OnlineChecker:
 
     def check(self, profile: Profile) -> tuple[list[ProfileError], list[str]]:
         """(errors, warnings) for one profile. Site errors other than 404 propagate."""
-        errors: list[ProfileError] = []
+        errors: list[ProfileError] = list(limit_errors(profile))
         warnings: list[str] = []
         group = self._group(profile, errors)
         if group is not None:
             self._upload_rights(profile, group, errors)
-            self._members(profile, group, warnings)
+            self._members(profile, group, errors)
         for index, secondary in enumerate(profile.secondary_groups):
             try:
                 self.client.get_group(secondary.id)
@@ -80,6 +95,7 @@ class OnlineChecker:
                         f"languages.{field}",
                         f"{code!r} is not one of the site's languages (GET /langs) — use a "
                         "code the site lists"))
+        errors.sort(key=lambda e: (e.line or 0, e.column or 0))  # in reading order
         return errors, warnings
 
     def _group(self, profile: Profile, errors: list[ProfileError]) -> Mapping[str, Any] | None:
@@ -111,16 +127,50 @@ class OnlineChecker:
                 "group.id", f"your account ({who}) is a member of {name} but not its leader or "
                 "an admin — ask the leader to make you an admin"))
 
-    def _members(self, profile: Profile, group: Mapping[str, Any], warnings: list[str]) -> None:
-        known = {str(member.get("id")) for member in group.get("members") or []
-                 if isinstance(member, Mapping)}
+    def _members(self, profile: Profile, group: Mapping[str, Any],
+                 errors: list[ProfileError]) -> None:
+        """Credited ids must be members or pending invites (the group's `members` lists
+        both); a new member's display name must not be one the group already has."""
+        entries = [m for m in group.get("members") or [] if isinstance(m, Mapping)]
+        known = {str(m.get("id")) for m in entries}
+        names = {str(m.get("display_name") or "").casefold(): str(m.get("id"))
+                 for m in entries if m.get("display_name")}
         name = group.get("display_name") or profile.group.tag
         for index, member in enumerate(profile.members):
             if member.id is not None and member.id not in known:
-                key = f"members[{index}].id"
-                warnings.append(f"{profile.where(key)}: {key}: {member.id!r} is not a member "
-                                f"of {name} on the site — fine if it is an invite id, else "
-                                "check it")
+                errors.append(profile.error(
+                    f"members[{index}].id", f"{member.id!r} is neither a member nor a pending "
+                    f"invite of {name} on the site — check the id on the group's page, or "
+                    "credit a new person with a display_name instead of an id"))
+            elif member.id is None and member.display_name is not None:
+                taken = names.get(member.display_name.casefold())
+                if taken is not None:
+                    errors.append(profile.error(
+                        f"members[{index}].display_name", f"{member.display_name!r} is "
+                        f"already a member or invite of {name} (id {taken}) — credit it with "
+                        f'id: "{taken}" instead of a display_name'))
+
+
+def limit_errors(profile: Profile) -> list[ProfileError]:
+    """Roles and display names longer than the site allows, counted as the site counts.
+
+    The offline check counts characters; the site counts UTF-16 units, so a role of 40 emoji
+    passes there and fails here.
+    """
+    errors: list[ProfileError] = []
+
+    def check(key: str, text: str | None, limit: int) -> None:
+        if text is not None and site_length(text) > limit:
+            errors.append(profile.error(key, f"the site allows at most {limit} characters "
+                                        f"(UTF-16 units), this is {site_length(text)} — "
+                                        "shorten it"))
+
+    for index, member in enumerate(profile.members):
+        check(f"members[{index}].role", member.role, ROLE_MAX)
+        check(f"members[{index}].display_name", member.display_name, DISPLAY_NAME_MAX)
+    for index, secondary in enumerate(profile.secondary_groups):
+        check(f"secondary_groups[{index}].role", secondary.role, ROLE_MAX)
+    return errors
 
 
 def check_online(profile: Profile, client: SiteClient) -> tuple[list[ProfileError], list[str]]:
