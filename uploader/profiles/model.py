@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from uploader.exceptions import ProfileError
+from uploader.secret import Secret
 
 PUBLIC_TRACKER = "https://tracker.nekobt.to/api/tracker/public/announce"
 DEFAULT_TITLE = "{stem}"
@@ -74,6 +75,8 @@ class UploadOptions:
     ignore_warnings: bool | tuple[str, ...] = False
     mark_upgrades: bool = True
     include_mediainfo: bool = True
+    # False: upload releases without a readable video track (music, fonts, scans); on purpose.
+    require_video: bool = True
 
     def accepts(self, warning: str) -> bool:
         if isinstance(self.ignore_warnings, bool):
@@ -89,6 +92,15 @@ class SeedOptions:
     # Where the client should save/find the release, as the client sees it; None: the
     # release's own folder, translated by --seed-path-map.
     save_path: str | None = None
+
+
+@dataclass(frozen=True)
+class NotifyOptions:
+    """The group's own notification targets (apprise URLs: secrets) and message template."""
+
+    urls: tuple[Secret, ...] = ()
+    template: str | None = None  # None: the standard message
+    events: tuple[str, ...] = ("uploaded",)  # which events reach these targets
 
 
 @dataclass(frozen=True)
@@ -115,6 +127,7 @@ class Profile:
     torrent: TorrentOptions = TorrentOptions()
     upload: UploadOptions = UploadOptions()
     seed: SeedOptions = SeedOptions()
+    notify: NotifyOptions = NotifyOptions()
     # "languages.audio[1]" -> (line, column) of its value, for errors found after loading.
     positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False,
                                                      repr=False)

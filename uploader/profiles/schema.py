@@ -36,8 +36,9 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "mtl": None, "otl": None, "hardsub": None, "anonymous": None, "hidden": None,
     "title": None, "description": None, "trackers": None,
     "torrent": ("piece_size", "private", "source", "exclude"),
-    "upload": ("ignore_warnings", "mark_upgrades", "include_mediainfo"),
+    "upload": ("ignore_warnings", "mark_upgrades", "include_mediainfo", "require_video"),
     "seed": ("copy_torrent_to", "category", "tags", "save_path"),
+    "notify": ("urls", "template", "events"),
 }
 FLAGS = ("movie", "batch", "mtl", "otl", "hardsub", "anonymous", "hidden")
 VIDEO_TYPES = frozenset(range(17)) - {10}
@@ -204,6 +205,7 @@ def check_profile(doc: Document, name: str, languages: Languages
     torrent = c.get(data, (), "torrent", m.TorrentOptions(), lambda p, v: _torrent(c, v))
     upload = c.get(data, (), "upload", m.UploadOptions(), lambda p, v: _upload(c, v))
     seed = c.get(data, (), "seed", m.SeedOptions(), lambda p, v: _seed(c, v))
+    notify = c.get(data, (), "notify", m.NotifyOptions(), lambda p, v: _notify(c, v))
     if level == -1 and langs.fansub:
         if ("languages", "fansub") in doc.values:
             c.fail(("languages", "fansub"), "expected no fansub languages with level -1 (no "
@@ -221,7 +223,7 @@ def check_profile(doc: Document, name: str, languages: Languages
         name=name, source=doc.file, group=group, trackers=trackers, members=members,
         secondary_groups=secondary, languages=langs, level=level, video_type=video_type,
         video_codec=video_codec, title=title, description=description, torrent=torrent,
-        upload=upload, seed=seed, positions=positions, **flags,
+        upload=upload, seed=seed, notify=notify, positions=positions, **flags,
     ), c
 
 
@@ -417,6 +419,7 @@ def _upload(c: Checker, value: object) -> m.UploadOptions:
         ignore_warnings=ignore_warnings,
         mark_upgrades=c.get(data, path, "mark_upgrades", True, c.boolean),
         include_mediainfo=c.get(data, path, "include_mediainfo", True, c.boolean),
+        require_video=c.get(data, path, "require_video", True, c.boolean),
     )
 
 
@@ -452,4 +455,41 @@ def _seed(c: Checker, value: object) -> m.SeedOptions:
         category=c.get(data, path, "category", None, lambda p, v: c.optional_text(p, v, 64)),
         tags=c.get(data, path, "tags", (), lambda p, v: tuple(c.each(p, v, "tags", tag))),
         save_path=c.get(data, path, "save_path", None, client_path),
+    )
+
+
+def _notify(c: Checker, value: object) -> m.NotifyOptions:
+    from uploader.notify import EVENT_FIELDS, KINDS
+    from uploader.profiles.templates import FIELDS
+    from uploader.secret import Secret
+
+    path: KeyPath = ("notify",)
+    data = c.mapping(path, value)
+
+    def url(p: KeyPath, v: object) -> Secret:
+        text = c.text(p, v, 2048)
+        if "://" not in text:
+            # The value is a secret (webhook tokens): say what is wrong without repeating it.
+            raise c.fail(p, "expected an apprise URL like discord://ID/TOKEN or "
+                            "json://host/path")
+        return Secret(text)
+
+    def template(p: KeyPath, v: object) -> str:
+        if not isinstance(v, str) or not v.strip():
+            raise c.expect(p, "a non-empty template text", v)
+        problem = template_problem(v, FIELDS + EVENT_FIELDS)
+        if problem is not None:
+            raise c.fail(p, problem)
+        return v
+
+    def event(p: KeyPath, v: object) -> str:
+        if isinstance(v, str) and v in KINDS:
+            return v
+        raise c.expect(p, "one of " + ", ".join(KINDS), v)
+
+    return m.NotifyOptions(
+        urls=c.get(data, path, "urls", (), lambda p, v: tuple(c.each(p, v, "URLs", url))),
+        template=c.get(data, path, "template", None, template),
+        events=c.get(data, path, "events", m.NotifyOptions().events,
+                     lambda p, v: tuple(c.each(p, v, "events", event))),
     )

@@ -26,8 +26,8 @@ _EPISODE_PATTERNS = (
 )
 
 
-def template_problem(template: str) -> str | None:
-    """Why `template` cannot be used, or None when it is fine."""
+def template_problem(template: str, fields: tuple[str, ...] = FIELDS) -> str | None:
+    """Why `template` cannot be used (with these `fields`), or None when it is fine."""
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError:
@@ -37,12 +37,12 @@ def template_problem(template: str) -> str | None:
         if field is None:
             continue
         base = re.split(r"[.\[]", field, maxsplit=1)[0]
-        if base in FIELDS and base != field:  # {stem.__class__}, {stem[0]}
+        if base in fields and base != field:  # {stem.__class__}, {stem[0]}
             return f"expected a plain field like '{{{base}}}', got '{{{field}}}'"
-        if field not in FIELDS:
-            close = difflib.get_close_matches(field, FIELDS, n=1, cutoff=0.6)
+        if field not in fields:
+            close = difflib.get_close_matches(field, fields, n=1, cutoff=0.6)
             hint = (f"did you mean '{{{close[0]}}}'?" if close
-                    else "use " + ", ".join(f"{{{f}}}" for f in FIELDS))
+                    else "use " + ", ".join(f"{{{f}}}" for f in fields))
             return f"unknown template field '{{{field}}}' — {hint}"
         if spec or conversion:
             shown = "{" + field + (f"!{conversion}" if conversion else "") + (
