@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("uploader.commands.check", "Run everything up to the site's checks; upload nothing."),
     "watch": ("uploader.commands.watch", "Upload releases as they appear in DIR (daemon)."),
     "status": ("uploader.commands.status", "Show the journal: each release, state, id, error."),
-    "profiles": ("uploader.commands.profiles", "Validate group profiles."),
+    "profiles": ("uploader.commands.profiles", "Create, show and validate group profiles."),
     "mark-upgraded": (
         "uploader.commands.mark_upgraded",
         "Mark OLD_ID... as upgraded by NEW_ID on the site.",

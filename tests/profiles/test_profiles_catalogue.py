@@ -18,7 +18,7 @@ PUBLIC = "https://tracker.nekobt.to/api/tracker/public/announce"
 FIELDS = "{stem}, {name}, {group}, {tag}, {episode}, {date}, {size}, {mediainfo_summary}"
 ROOT_KEYS = ("group, members, secondary_groups, languages, level, video_type, video_codec, "
              "movie, batch, mtl, otl, hardsub, anonymous, hidden, title, description, "
-             "trackers, torrent, upload, seed")
+             "trackers, torrent, upload, seed, notify")
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # name: (profile text, message after "<file>:")

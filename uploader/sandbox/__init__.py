@@ -4,6 +4,7 @@
     httpx.Client(transport=site.transport()) # in-process face (cookie ssid=site.api_key)
     with SandboxServer(site) as server:      # the same site over real loopback HTTP
         server.url                           # "http://127.0.0.1:PORT/api/v1"
+    host_profiles(site, profiles)            # host your groups (see `hosting`)
     site.faults.rate_limit_json(2)           # fault injection (see `faults`)
     site.torrents, site.requests             # what was stored / asked (never the cookie)
 
@@ -11,7 +12,8 @@ Layout: `site` (routing, auth, faults, persistence hook), `routes/` (one module 
 the reference), `schemas` + `validator` (the documented parameter tables, Ajv-style errors),
 `checks` + `titles` + `catalog` (the upload checks, title parsing, known media),
 `torrentfile` + `bencode` (reading uploads, writing downloads), `mediainfo`, `langs`,
-`views` (response shapes), `state` + `demo` (data, seed, JSON persistence), `server`.
+`views` (response shapes), `state` + `demo` (data, seed, JSON persistence), `hosting` (the
+groups of the profiles it is given), `server`.
 
 By default the sandbox is at least as strict as the reference: a field its tables do not
 list is a 400 `validate_errors` (keyword additionalProperties), so `batch` (newer site
@@ -70,6 +72,7 @@ from uploader.sandbox.demo import (
     SAMPLE_TORRENT_ID,
     TRANSLATOR_USER_ID,
 )
+from uploader.sandbox.hosting import Hosted, host_profiles, hostable_profiles
 from uploader.sandbox.server import SandboxServer, start_sandbox
 from uploader.sandbox.site import LoggedRequest, Site
 
@@ -93,8 +96,11 @@ __all__ = [
     "SAMPLE_TORRENT_02_ID",
     "SAMPLE_TORRENT_ID",
     "TRANSLATOR_USER_ID",
+    "Hosted",
     "LoggedRequest",
     "SandboxServer",
     "Site",
+    "host_profiles",
+    "hostable_profiles",
     "start_sandbox",
 ]

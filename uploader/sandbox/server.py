@@ -10,16 +10,20 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from uploader.exceptions import ConfigError
 from uploader.sandbox.site import Site
 from uploader.urls import is_loopback_host
+
+if TYPE_CHECKING:
+    from uploader.profiles.model import Profile
 
 _HOP_HEADERS = {"content-length", "transfer-encoding", "connection", "keep-alive"}
 
@@ -152,7 +156,12 @@ class SandboxServer:
         self.close()
 
 
-def start_sandbox(data_dir: Path | None = None, *, host: str = "127.0.0.1",
-                  port: int = 0) -> SandboxServer:
-    """A started server over `Site.demo(data_dir)`; the caller must `.close()` it."""
-    return SandboxServer(Site.demo(data_dir), host, port).start()
+def start_sandbox(data_dir: Path | None = None, *, host: str = "127.0.0.1", port: int = 0,
+                  profiles: Iterable[Profile] = ()) -> SandboxServer:
+    """A started server over `Site.demo(data_dir)` hosting the groups of `profiles` (see
+    `uploader.sandbox.hosting`); the caller must `.close()` it."""
+    from uploader.sandbox.hosting import host_profiles
+
+    site = Site.demo(data_dir)
+    host_profiles(site, profiles)
+    return SandboxServer(site, host, port).start()
