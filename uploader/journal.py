@@ -11,12 +11,13 @@ with its bookkeeping row (as sqlite-utils does).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,9 @@ FAILED = "failed"
 # Event kind: the release at this path now has other content (another infohash) than the one
 # uploaded or attempted before; what came before it is history, not this upload's.
 NEW_CONTENT = "new_content"
+
+# Not stored: what `status` shows for an in-progress state whose process is gone.
+INTERRUPTED = "interrupted"
 
 IN_PROGRESS = frozenset({QUEUED, BUILDING, CHECKING, UPLOADING})
 DONE = frozenset({UPLOADED, EXISTS})
@@ -98,10 +102,38 @@ def _m003_seeding(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE releases ADD COLUMN uploaded_at REAL")
 
 
+def _m004_uploads_owner(db: sqlite3.Connection) -> None:
+    # Every upload ever made from a path (a release's record moves on to new content; its
+    # earlier torrents stay here), and which process works on an in-progress release (pid and
+    # its start time, so `status` can tell a live one from one interrupted by a crash).
+    db.execute(
+        """
+        CREATE TABLE uploads (
+            id INTEGER PRIMARY KEY,
+            release_id INTEGER NOT NULL REFERENCES releases(id) ON DELETE CASCADE,
+            torrent_id TEXT NOT NULL,
+            infohash TEXT,
+            fingerprint TEXT NOT NULL DEFAULT '',
+            uploaded_at REAL,
+            replaced_by TEXT,
+            UNIQUE (release_id, torrent_id)
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO uploads (release_id, torrent_id, infohash, fingerprint, uploaded_at)"
+        " SELECT id, torrent_id, infohash, fingerprint, uploaded_at FROM releases"
+        " WHERE state IN ('uploaded', 'exists') AND torrent_id IS NOT NULL"
+    )
+    db.execute("ALTER TABLE releases ADD COLUMN owner_pid INTEGER")
+    db.execute("ALTER TABLE releases ADD COLUMN owner_started TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_bad_torrents", _m002_bad_torrents),
     ("003_seeding", _m003_seeding),
+    ("004_uploads_owner", _m004_uploads_owner),
 ]
 
 # The `seeding` record's states (PRODUCT.md): confirmed by the client, failed (retried by the
@@ -113,7 +145,7 @@ _FIELDS = (
     "fingerprint", "state", "title", "profile", "infohash", "site_infohash", "torrent_id",
     "torrent_file", "warns", "fails", "upgraded", "error", "permanent", "attempts",
     "waiting_approve", "bad_torrents", "seeding_state", "seeding_client", "seeding_error",
-    "uploaded_at",
+    "uploaded_at", "owner_pid", "owner_started",
 )
 
 
@@ -141,8 +173,23 @@ class ReleaseRecord:
     seeding_client: str | None = None
     seeding_error: str | None = None
     uploaded_at: float | None = None
+    owner_pid: int | None = None
+    owner_started: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+
+    def as_seen(self) -> ReleaseRecord:
+        """The record as `status` shows it: an in-progress state whose process is gone reads
+        `interrupted` (the next run resumes or resolves it, by infohash when in doubt)."""
+        if self.state not in IN_PROGRESS:
+            return self
+        if self.owner_pid is None:
+            # Queued by `status --retry` (no one has taken it yet), or written before owners
+            # were recorded (that process is long gone).
+            gone = self.state != QUEUED
+        else:
+            gone = not process_alive(self.owner_pid, self.owner_started)
+        return replace(self, state=INTERRUPTED) if gone else self
 
     @property
     def followups_failed(self) -> bool:
@@ -171,6 +218,43 @@ class ReleaseRecord:
             "uploaded_at": _iso(self.uploaded_at) if self.state in DONE else None,
             "updated_at": self.updated_at,
         }
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One torrent uploaded from a release's path (the current one, or an earlier content)."""
+
+    torrent_id: str
+    infohash: str | None
+    uploaded_at: float | None
+    replaced_by: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"torrent_id": self.torrent_id, "infohash": self.infohash,
+                "uploaded_at": _iso(self.uploaded_at), "replaced_by": self.replaced_by}
+
+
+def process_started(pid: int) -> str | None:
+    """When process `pid` started (Linux: /proc/<pid>/stat field 22, in clock ticks since
+    boot), telling it from a later process that got the same pid; None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def process_alive(pid: int, started: str | None) -> bool:
+    if started is not None and Path("/proc/self/stat").exists():
+        return process_started(pid) == started
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -277,6 +361,7 @@ class Journal:
         changed: re-uploading the same path is the caller's decision (by infohash).
         """
         now = self._clock()
+        pid = os.getpid()
         with self._tx() as db:
             row = db.execute("SELECT * FROM releases WHERE path = ?", (path,)).fetchone()
             if row is None:
@@ -296,6 +381,9 @@ class Journal:
                         (fingerprint, QUEUED, now, release_id),
                     )
                     self._event(db, release_id, QUEUED, "changed", {"fingerprint": fingerprint})
+            # This process works on it now (`status` shows `interrupted` once it is gone).
+            db.execute("UPDATE releases SET owner_pid = ?, owner_started = ? WHERE id = ?",
+                       (pid, process_started(pid), release_id))
         return self.get(release_id)
 
     def update(self, release_id: int, *, kind: str = "state",
@@ -381,7 +469,37 @@ class Journal:
                 f"journal: release {release_id} is already {record.state} — nothing to retry"
             )
         return self.update(release_id, state=QUEUED, permanent=False, error=None, attempts=0,
-                           kind="retry")
+                           owner_pid=None, owner_started=None, kind="retry")
+
+    # -- uploads made from a path -------------------------------------------------------------
+
+    def keep_upload(self, record: ReleaseRecord) -> None:
+        """Remember the upload `record` now describes (kept when its path gets new content)."""
+        if record.state not in DONE or not record.torrent_id:
+            return
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO uploads (release_id, torrent_id, infohash, fingerprint, uploaded_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (release_id, torrent_id) DO UPDATE SET"
+                " infohash = excluded.infohash, fingerprint = excluded.fingerprint,"
+                " uploaded_at = excluded.uploaded_at",
+                (record.id, record.torrent_id, record.infohash, record.fingerprint,
+                 record.uploaded_at),
+            )
+
+    def mark_replaced(self, release_id: int, old_id: str, new_id: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE uploads SET replaced_by = ? WHERE release_id = ? AND torrent_id = ?",
+                       (new_id, release_id, old_id))
+
+    def uploads(self, release_id: int) -> list[Upload]:
+        """Every torrent uploaded from this release's path, oldest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT torrent_id, infohash, uploaded_at, replaced_by FROM uploads"
+                " WHERE release_id = ? ORDER BY id", (release_id,)).fetchall()
+        return [Upload(r["torrent_id"], r["infohash"], r["uploaded_at"], r["replaced_by"])
+                for r in rows]
 
 
 def _to_record(row: sqlite3.Row) -> ReleaseRecord:

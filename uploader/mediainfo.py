@@ -115,6 +115,56 @@ def _parse(path: Path) -> tuple[str, Any]:
     return str(text), info
 
 
+@dataclass(frozen=True)
+class VideoProbe:
+    """Whether a release holds a video track libmediainfo can read (the site takes nothing
+    else), and what it read instead when not: (file as in the torrent, what it is)."""
+
+    video: str | None
+    examined: tuple[tuple[str, str], ...] = ()
+
+
+def _reads_as(info: Any, path: Path) -> str:
+    """"Matroska, Audio, Text / 1234 bytes": the container and the kinds of track found."""
+    general = next((t for t in info.tracks if t.track_type == "General"), None)
+    kinds = list(dict.fromkeys(str(t.track_type) for t in info.tracks
+                               if t.track_type != "General"))
+    container = str(general.format) if general is not None and general.format else None
+    parts = [p for p in [container, *kinds] if p] or ["no known format"]
+    try:
+        size = path.stat().st_size
+    except OSError:
+        return ", ".join(parts)
+    return f"{', '.join(parts)} / {size} bytes"
+
+
+def probe_video(release: Path, files: Sequence[Path] | None = None) -> VideoProbe:
+    """Find a file with a video track: the file itself, or for a folder its video files by
+    extension, largest first. pymediainfo errors are translated by `_parse`."""
+    from pymediainfo import MediaInfo
+
+    if release.is_file():
+        candidates = [release]
+    else:
+        candidates = video_files(release, files)
+        candidates.sort(key=lambda p: -p.stat().st_size if p.exists() else 0)
+    examined: list[tuple[str, str]] = []
+    for path in candidates:
+        name = _shown_name(release, path)
+        try:
+            info = MediaInfo.parse(path)
+        except (OSError, RuntimeError, ValueError) as exc:
+            examined.append((name, f"unreadable: {exc}"))
+            continue
+        except Exception as exc:  # noqa: BLE001 - libmediainfo's XML can fail in other ways
+            examined.append((name, f"unreadable: {exc}"))
+            continue
+        if any(t.track_type == "Video" for t in info.tracks):
+            return VideoProbe(name)
+        examined.append((name, _reads_as(info, path)))
+    return VideoProbe(None, tuple(examined))
+
+
 def _shown_name(release: Path, main: Path) -> str:
     if release.is_dir():
         try:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from uploader import journal as J
 from uploader.credits import resolve_new_members
-from uploader.decide import decide
+from uploader.decide import decide, media_problem
 from uploader.exactly_once import Policy, find, upload_once
 from uploader.exceptions import (
     AuthError,
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from uploader.api import NekoClient
     from uploader.journal import Journal, ReleaseRecord
     from uploader.languages import Languages
-    from uploader.mediainfo import MediaReport
+    from uploader.mediainfo import MediaReport, VideoProbe
     from uploader.profiles import Profile
     from uploader.torrent import BuiltTorrent
 
@@ -88,7 +88,14 @@ class Prepared:
     built: BuiltTorrent | None = None
     torrent_file: Path | None = None
     report: MediaReport | None = None
+    video: VideoProbe | None = None  # None: not looked for (the profile opts out)
+    # --replace: the torrent uploaded earlier from this path, to mark upgraded by the new one.
+    replaces: str | None = None
     error: UploaderError | None = None
+
+
+class NewContentError(UploaderError):
+    """New content at a path already uploaded, without --replace: refused, never re-sent."""
 
 
 class Pipeline:
@@ -180,7 +187,9 @@ class Pipeline:
             prepared.built = built
             if keep and record.infohash and record.infohash != built.infohash:
                 if record.fingerprint != current:
-                    # Same path, other content (an encode replaced in place): a new release.
+                    # Same path, other content (an encode replaced in place): a new release,
+                    # only when asked; the earlier upload stays in the journal's history.
+                    prepared.replaces = self._new_content(record)
                     self.journal.update(
                         record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
                         upgraded=[], bad_torrents=[], error=None, uploaded_at=None,
@@ -209,6 +218,10 @@ class Pipeline:
                                         "infohash": built.infohash}, **known)
             if profile.upload.include_mediainfo or self.settings.detect:
                 prepared.report = read_mediainfo(path, built.local_files)
+            if profile.upload.require_video:
+                from uploader.mediainfo import probe_video
+
+                prepared.video = probe_video(path, built.local_files)
         except UploaderError as exc:
             prepared.error = exc
         except OSError as exc:  # the state or torrent folder, not the release
@@ -217,6 +230,27 @@ class Pipeline:
                 "--torrent-dir and --state-dir")
         prepared.record = self.journal.get(record.id)
         return prepared
+
+    def _new_content(self, record: ReleaseRecord) -> str | None:
+        """The earlier torrent that --replace upgrades; NewContentError without --replace."""
+        old = record.torrent_id if record.state in J.DONE else None
+        if old is None:
+            return None  # never reached the site (in doubt, and the site said no): just build
+        self.journal.keep_upload(record)
+        if not self.settings.replace:
+            when = ""
+            if record.uploaded_at is not None:
+                from datetime import UTC, datetime
+
+                when = " on " + datetime.fromtimestamp(record.uploaded_at, UTC).strftime(
+                    "%Y-%m-%d %H:%M UTC")
+            raise NewContentError(
+                f"{Path(record.path).name}: already uploaded from this path as {old}{when} "
+                f"with different content — pass --replace to upload the new content (and "
+                f"mark {old} upgraded)")
+        log.info("%s: new content at a path uploaded as %s: uploading it (--replace)",
+                 Path(record.path).name, old)
+        return old
 
     # -- site stages --------------------------------------------------------------------------
 
@@ -235,6 +269,11 @@ class Pipeline:
             if prepared.error is not None:
                 raise prepared.error
             return self._publish(prepared, mode)
+        except NewContentError as exc:
+            # The journal keeps the earlier upload as it is; this run reports the refusal.
+            self.journal.record(record.id, "new_content_refused", {"error": str(exc)})
+            return dataclasses.replace(self.journal.get(record.id), state=J.FAILED,
+                                       error=str(exc), permanent=True)
         except AuthError:
             self._failed(record.id, "authentication refused (401)", permanent=False)
             raise
@@ -267,6 +306,11 @@ class Pipeline:
                   if h]
 
         prior = prepared.prior_state
+        if prepared.video is not None and prior not in (J.UPLOADING, J.UPLOADED, J.EXISTS):
+            problem = media_problem(prepared.path.name, prepared.video, require_video=True)
+            if problem is not None:
+                return self.journal.update(record.id, state=J.REJECTED, fails=[], warns=[],
+                                           error=problem, permanent=True, kind="rejected")
         if mode == UPLOAD:
             # Already there (uploaded by hand, by an earlier run, or in doubt after a crash):
             # the site's answer decides, before checks can reject a re-run.
@@ -280,8 +324,13 @@ class Pipeline:
                 ours = prior in (J.UPLOADING, J.UPLOADED)
                 status = J.UPLOADED if ours else J.EXISTS
                 # A crash may have come between the upload and its follow-ups: finish them.
-                return self._after_upload(prepared, status, found,
+                done = self._after_upload(prepared, status, found,
                                           self._journalled_upgrades(record.id))
+                if prior == J.UPLOADING:
+                    return done  # this run resolved its own (or a crashed run's) upload
+                # Uploaded by an earlier run, or by hand: this run found it there. The journal
+                # keeps `uploaded` (its follow-ups depend on it); the report says `exists`.
+                return dataclasses.replace(done, state=J.EXISTS)
 
         # From here on the torrent just built is the one the site is asked about.
         self.journal.update(record.id, state=J.CHECKING, infohash=built.infohash,
@@ -299,6 +348,8 @@ class Pipeline:
         from uploader.upgrades import torrent_ids
 
         upgrade_ids = torrent_ids(checks.get("upgraded_torrents") or [])
+        if prepared.replaces and prepared.replaces not in upgrade_ids:
+            upgrade_ids.append(prepared.replaces)
         if not decision.ok:
             return self.journal.update(record.id, state=J.REJECTED, fails=fails, warns=warns,
                                        error=decision.reason(), permanent=True)
@@ -380,5 +431,9 @@ class Pipeline:
             fields["uploaded_at"] = time.time()  # the site's own time replaces it on verify
         record = self.journal.update(prepared.record.id, state=status, torrent_id=torrent_id,
                                      error=None, **fields)
-        return finish(self.client, self.journal, record, prepared.profile, prepared.path,
-                      upgrade_ids, self.settings)
+        record = finish(self.client, self.journal, record, prepared.profile, prepared.path,
+                        upgrade_ids, self.settings)
+        self.journal.keep_upload(self.journal.get(record.id))  # the site's time, once verified
+        if prepared.replaces and prepared.replaces != torrent_id:
+            self.journal.mark_replaced(record.id, prepared.replaces, torrent_id)
+        return record

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from uploader import journal as J
-from uploader.exceptions import ConfigError, UploaderError
+from uploader.exceptions import CancelledError, ConfigError, UploaderError
 from uploader.settings import Settings
 
 if TYPE_CHECKING:
+    from uploader.api import NekoClient
     from uploader.pipeline import Pipeline, Prepared
+    from uploader.profiles import Profile
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ def describe(record: J.ReleaseRecord, api_url: str) -> str:
     if record.state in (J.UPLOADED, J.EXISTS):
         extra = " (waiting for staff approval)" if record.waiting_approve else ""
         verb = "uploaded" if record.state == J.UPLOADED else "already on the site"
+        if record.state == J.EXISTS and record.uploaded_at is not None:
+            extra = f" (uploaded {_when(record.uploaded_at)}){extra}"
         lines = [f"{verb}: {name} → {site}/torrents/{record.torrent_id}{extra}"]
         if record.title and record.title != Path(name).stem:
             lines.append(f"  title: {record.title}")
@@ -110,6 +114,12 @@ def describe(record: J.ReleaseRecord, api_url: str) -> str:
     if record.error and not record.fails:
         lines.append(f"  {record.error}")
     return "\n".join(lines)
+
+
+def _when(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def describe_seeding(record: J.ReleaseRecord) -> str | None:
@@ -143,41 +153,67 @@ def run_releases(
 ) -> int:
     """`upload` / `check`: every PATH once, in order. Returns the exit code."""
     from uploader.api import NekoClient
-    from uploader.journal import Journal
-    from uploader.pipeline import Pipeline
     from uploader.profiles import load_profiles
-    from uploader.torrent.progress import progress_bar
 
     out = out or sys.stdout
     paths = check_paths(paths)
     profiles = load_profiles(settings.profiles_dir)
-    summary = Summary()
     with site_settings(settings) as settings:
         key = settings.require_key()
-        with NekoClient(settings.api_url, key) as client, \
-                Journal.in_state_dir(settings.state_dir) as journal, \
-                progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
-                             ) as progress:
-            pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
-                                progress=progress)
-            for record, error in _pipelined(pipeline, paths, mode):
-                summary.records.append(record)
-                if isinstance(error, ConfigError):
-                    summary.config_errors += 1
-                emit(record, settings, out)
+        with NekoClient(settings.api_url, key) as client:
+            # One request before any hashing: a refused key (exit 3) costs no minutes of work.
+            client.check_key()
+            return _run(settings, client, paths, mode, profiles, out, cancel)
+
+
+def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: str,
+         profiles: dict[str, Profile], out: TextIO, cancel: threading.Event | None) -> int:
+    from uploader.journal import Journal
+    from uploader.pipeline import Pipeline
+    from uploader.torrent.progress import progress_bar
+
+    summary = Summary()
+    with Journal.in_state_dir(settings.state_dir) as journal, \
+            progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
+                         ) as progress:
+        pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
+                            progress=progress)
+        for record, error in _pipelined(pipeline, paths, mode):
+            summary.records.append(record)
+            if isinstance(error, ConfigError):
+                summary.config_errors += 1
+            emit(record, settings, out)
     return summary.exit_code()
+
+
+def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
+    """Wait (or, with --no-wait, refuse) while the release is still being written, then
+    prepare it: the watch folder's settle rule for one-shot commands."""
+    from uploader.pipeline import Prepared
+    from uploader.watch.settle import StillChangingError, wait_until_complete
+
+    settings = pipeline.settings
+    try:
+        wait_until_complete(path, settings.settle, max_wait=settings.settle_max,
+                            no_wait=settings.no_wait, cancel=pipeline.cancel)
+    except (StillChangingError, CancelledError) as exc:
+        # Not started: no lock taken, nothing journalled (a later run starts it afresh).
+        where = str(path.resolve())
+        return Prepared(Path(where), J.ReleaseRecord(id=0, path=where, state=J.FAILED),
+                        error=exc)
+    return pipeline.prepare(path)
 
 
 def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str
                ) -> Iterator[tuple[J.ReleaseRecord, UploaderError | None]]:
     """Prepare release i+1 in a thread while release i is published."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build") as pool:
-        future: Future[Prepared] = pool.submit(pipeline.prepare, paths[0])
+        future: Future[Prepared] = pool.submit(prepare_when_complete, pipeline, paths[0])
         try:
             for index in range(len(paths)):
                 prepared = future.result()
                 if index + 1 < len(paths):
-                    future = pool.submit(pipeline.prepare, paths[index + 1])
+                    future = pool.submit(prepare_when_complete, pipeline, paths[index + 1])
                 yield pipeline.publish(prepared, mode), prepared.error
         except BaseException:
             # A refused key or Ctrl-C: stop the hashing under way now, instead of waiting

@@ -17,6 +17,10 @@ from uploader.urls import DEFAULT_API_URL, check_api_url
 
 # Long enough for a client to recheck a 40 GB batch on a seedbox's disk (~25 MB/s and up).
 DEFAULT_SEED_TIMEOUT = 1800.0
+# `upload` / `check`: a release whose newest file changed less than this long ago is waited for
+# (a file finished a minute ago starts at once); and the longest such a wait may take.
+DEFAULT_SETTLE = 5.0
+DEFAULT_SETTLE_MAX = 600.0
 
 
 def default_state_dir() -> Path:
@@ -45,6 +49,12 @@ class Settings:
     seed_path_map: PathMap = field(default_factory=PathMap)
     seed_timeout: float = DEFAULT_SEED_TIMEOUT  # 0: hand off, do not wait for "seeding"
     seed_skip_check: bool = False  # let the client skip its recheck (after our own check)
+    # Complete content only (`upload` / `check`): quiet period, the longest wait, --no-wait.
+    settle: float = DEFAULT_SETTLE
+    settle_max: float = DEFAULT_SETTLE_MAX
+    no_wait: bool = False
+    # --replace: new content at a path already uploaded is uploaded; the old torrent upgraded.
+    replace: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,12 @@ from uploader.sandbox import (
 V2 = "[ExampleSubs] Sample Show - 01v2 (1080p).mkv"
 RECORD_KEYS = {"path", "status", "title", "profile", "infohash", "torrent_id", "torrent_file",
                "warns", "fails", "upgraded", "error"}
+
+
+def finished(path: Path) -> None:
+    """Written a minute ago: complete, so `upload` does not wait for it to settle."""
+    past = time.time() - 60
+    os.utime(path, (past, past))
 
 
 def independent_infohash(torrent_file: Path) -> str:
@@ -97,7 +104,7 @@ def test_rerun_and_already_on_site_never_upload_twice(world: World) -> None:
     assert first.code == 0, first.err
     again = world.cli("upload", "--json", str(release))
     assert again.code == 0, again.err
-    assert again.records()[0]["status"] == "uploaded"
+    assert again.records()[0]["status"] == "exists"
     assert again.records()[0]["torrent_id"] == first.records()[0]["torrent_id"]
     # A fresh state dir (another machine, a lost journal): the site's answer decides.
     shutil.rmtree(world.state)
@@ -332,6 +339,7 @@ def test_next_release_is_hashed_while_the_current_one_talks_to_the_site(world: W
     second = world.release("[ExampleSubs] Sample Show - 02 (1080p).mkv")
     with second.open("ab") as fh:
         fh.write(b"\0")
+    finished(second)
     world.site.faults.slow(2.0, method="PUT", path="/upload/checks")  # the first's checks
     run = world.cli("upload", "--json", str(first), str(second))
     assert run.code == 0, run.err
@@ -362,8 +370,9 @@ def test_follow_up_failure_keeps_the_upload_and_the_rerun_finishes_it(world: Wor
     again = world.cli("upload", "--json", str(release))
     assert again.code == 0, again.err
     (record,) = again.records()
+    # Uploaded by the first run: the rerun finishes its follow-ups and reports `exists`.
     assert (record["status"], record["upgraded"], record["error"]) == (
-        "uploaded", [SAMPLE_TORRENT_ID], None)
+        "exists", [SAMPLE_TORRENT_ID], None)
     assert world.site.torrents[SAMPLE_TORRENT_ID].upgraded == record["torrent_id"]
     assert len(world.posts()) == 1
 
@@ -410,23 +419,46 @@ def test_first_upload_waiting_for_approval_is_uploaded_and_seeded(world: World) 
     assert len(world.posts()) == 1
 
 
-def test_release_replaced_in_place_is_a_new_upload_not_the_old_one(world: World) -> None:
+def test_release_replaced_in_place_is_refused_then_replaced_with_replace(world: World) -> None:
     release = world.release(V2)
     first = world.cli("upload", "--json", str(release))
     assert first.code == 0, first.err
     old = first.records()[0]
     with release.open("ab") as fh:  # the encoder re-muxed it: other bytes, same name
         fh.write(b"\0" * 1024)
-    second = world.cli("upload", "--json", str(release))
+    finished(release)
+    refused = world.cli("upload", "--json", str(release))
+    assert refused.code == 1, refused.err
+    (record,) = refused.records()
+    assert record["status"] == "failed"
+    assert record["error"].startswith(
+        f"{V2}: already uploaded from this path as {old['torrent_id']} on ")
+    assert record["error"].endswith(
+        f"with different content — pass --replace to upload the new content (and mark "
+        f"{old['torrent_id']} upgraded)")
+    assert len(world.posts()) == 1
+    # The journal still holds the first upload.
+    (kept,) = world.cli("status", "--json").records()
+    assert (kept["status"], kept["torrent_id"]) == ("uploaded", old["torrent_id"])
+
+    second = world.cli("upload", "--json", "--replace", str(release))
     assert second.code == 0, second.err
     new = second.records()[0]
     assert new["status"] == "uploaded"
     assert new["infohash"] != old["infohash"]
     assert new["torrent_id"] != old["torrent_id"]
     assert world.site.torrents[new["torrent_id"]].infohash == new["infohash"]
+    assert world.site.torrents[old["torrent_id"]].upgraded == new["torrent_id"]
+    assert old["torrent_id"] in new["upgraded"]
     assert len(world.posts()) == 2
     # Its own follow-ups ran (the old generation's events do not count as done).
     assert "uploaded, but" not in (new["error"] or "")
+    (status,) = world.cli("status", "--json").records()
+    assert status["torrent_id"] == new["torrent_id"]
+    assert [(u["torrent_id"], u["replaced_by"]) for u in status["earlier_uploads"]] == [
+        (old["torrent_id"], new["torrent_id"])]
+    human = world.cli("status")
+    assert f"earlier upload from this path: {old['torrent_id']}" in human.out
 
 
 def test_failure_on_a_rerun_keeps_the_release_uploaded(world: World) -> None:
@@ -439,7 +471,7 @@ def test_failure_on_a_rerun_keeps_the_release_uploaded(world: World) -> None:
     assert (record["status"], record["torrent_id"]) == (
         "uploaded", first.records()[0]["torrent_id"])
     again = world.cli("upload", "--json", str(release))
-    assert again.records()[0]["status"] == "uploaded"
+    assert again.records()[0]["status"] == "exists"
     assert len(world.posts()) == 1
 
 
@@ -452,7 +484,7 @@ def test_profile_edit_after_upload_does_not_upload_the_same_content_again(world:
     assert again.code == 0, again.err
     (record,) = again.records()
     assert (record["status"], record["torrent_id"], record["infohash"]) == (
-        "uploaded", first.records()[0]["torrent_id"], first.records()[0]["infohash"])
+        "exists", first.records()[0]["torrent_id"], first.records()[0]["infohash"])
     assert "another torrent" in again.err
     assert len(world.posts()) == 1
 
@@ -464,6 +496,7 @@ def test_same_file_name_in_two_folders_keeps_two_torrent_files(world: World) -> 
     shutil.copyfile(one, other)
     with other.open("ab") as fh:
         fh.write(b"\0")
+    finished(other)
     run = world.cli("upload", "--json", str(one), str(other))
     assert run.code == 0, run.err
     first, second = run.records()

@@ -3,6 +3,7 @@ played by `FakeProcessor` (scripted site answers), so every branch can be forced
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -310,9 +311,9 @@ def test_once_processes_what_is_there_and_exits_with_upload_exit_codes(
     assert sorted(h.states()) == [(A, J.UPLOADED), (B, J.UPLOADED)]
 
     again = Harness(inbox, journal, FakeProcessor(journal), once=True)
-    again.run()  # already done: reported as such, nothing processed
+    again.run()  # already done: reported as such (`exists`), nothing processed
     assert again.code == 0
-    assert sorted(again.states()) == [(A, J.UPLOADED), (B, J.UPLOADED)]
+    assert sorted(again.states()) == [(A, J.EXISTS), (B, J.EXISTS)]
 
     rejected = "[ExampleSubs] Show - 03 (1080p).mkv"
     drop(inbox, rejected)
@@ -337,14 +338,32 @@ def test_once_on_an_empty_folder_exits_at_once(inbox: Path, journal: Journal) ->
     assert time.monotonic() - started < 1.0
 
 
-def test_a_refused_key_stops_the_daemon_with_auth_error(inbox: Path, journal: Journal) -> None:
+def test_a_refused_key_stops_watch_once_with_auth_error(inbox: Path, journal: Journal) -> None:
     processor = FakeProcessor(journal)
     processor.script[A] = ["auth"]
     drop(inbox, A)
-    h = Harness(inbox, journal, processor)
+    h = Harness(inbox, journal, processor, once=True)
     h.run()
     assert isinstance(h.error, AuthError)
     assert h.error.exit_code == 3
+
+
+def test_a_key_revoked_while_watching_is_reported_and_retried_with_backoff(
+    inbox: Path, journal: Journal, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    processor = FakeProcessor(journal)
+    processor.script[A] = ["auth", "auth", "ok"]  # the key is fixed after two refusals
+    drop(inbox, A)
+    with running(Harness(inbox, journal, processor)) as h:
+        wait_for(lambda: h.states() == [(A, J.UPLOADED)])
+    assert h.error is None
+    assert processor.published == [A, A, A]
+    refusals = [r for r in caplog.records if "retrying with backoff" in r.getMessage()]
+    assert [r.levelname for r in refusals] == ["ERROR", "ERROR"]
+    retries = [r.getMessage() for r in caplog.records if r.getMessage().startswith("retry: ")]
+    assert retries[:2] == [f"retry: {A} in 0 s (attempt 2 of 3)",
+                           f"retry: {A} in 0 s (attempt 3 of 3)"]
 
 
 def test_stop_lets_an_upload_in_flight_finish(inbox: Path, journal: Journal) -> None:

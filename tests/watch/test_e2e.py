@@ -16,7 +16,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from watch_e2e import TAG, Env, Watcher, release_name, torrent_matches, write_profile
+from watch_e2e import (
+    SAMPLE_VIDEO,
+    TAG,
+    Env,
+    Watcher,
+    release_name,
+    torrent_matches,
+    video,
+    write_profile,
+)
 
 from uploader import journal as J
 from uploader.journal import Journal
@@ -59,6 +68,8 @@ def writer(path: Path, chunks: int, pause: float, then: Callable[[], None] | Non
 
     def run() -> None:
         with path.open("ab") as out:
+            if out.tell() == 0:
+                out.write(SAMPLE_VIDEO)  # a video file from its first bytes on
             for _ in range(chunks):
                 out.write(os.urandom(4096))
                 out.flush()
@@ -79,6 +90,7 @@ def journal_states(env: Env) -> dict[str, str]:
 def sparse(path: Path, size: int = 1 << 30) -> Path:
     """A large file that costs no disk: hashing it takes seconds, long enough to interrupt."""
     with path.open("wb") as out:
+        out.write(SAMPLE_VIDEO)  # a video file the site accepts, then a sparse tail
         out.truncate(size)
     return path
 
@@ -91,14 +103,14 @@ def test_releases_arriving_every_way_are_each_uploaded_once_and_complete(
     renamed = env.inbox / release_name("02")
     batch = env.inbox / f"[{TAG}] Watch Test Batch (1080p)"
     unmatched = env.inbox / "[NoSuchGroup] Watch Test - 03 (1080p).mkv"
-    unmatched.write_bytes(os.urandom(4096))
-    (env.inbox / (release_name("04") + ".part")).write_bytes(os.urandom(4096))  # never done
-    (env.inbox / ".hidden.mkv").write_bytes(os.urandom(4096))
+    unmatched.write_bytes(video(4096))
+    (env.inbox / (release_name("04") + ".part")).write_bytes(video(4096))  # never done
+    (env.inbox / ".hidden.mkv").write_bytes(video(4096))
 
     def fill_batch() -> None:
         batch.mkdir()
         for n in range(1, 11):  # a batch filled over ~10 s
-            (batch / release_name(f"{n:02}")).write_bytes(os.urandom(4096))
+            (batch / release_name(f"{n:02}")).write_bytes(video(4096))
             time.sleep(1.0)
 
     part = renamed.with_name(renamed.name + ".part")
@@ -124,7 +136,7 @@ def test_releases_arriving_every_way_are_each_uploaded_once_and_complete(
     assert Counter(env.posts()) == {title(slow): 1, title(renamed): 1, title(batch): 1}
     stored = env.stored()
     assert torrent_matches(stored[title(slow)].raw, slow)  # the final content, all 160 KiB
-    assert slow.stat().st_size == 40 * 4096
+    assert slow.stat().st_size == len(SAMPLE_VIDEO) + 40 * 4096
     assert torrent_matches(stored[title(renamed)].raw, renamed)
     assert len(stored[title(batch)].files) == 10
     assert torrent_matches(stored[title(batch)].raw, batch)
@@ -137,7 +149,7 @@ def test_fifty_files_dropped_at_once_are_fifty_uploads_each_once(
     w = watchers(settle=0.5)
     names = [release_name(f"{n:02}") for n in range(1, 51)]
     for name in names:
-        (env.inbox / name).write_bytes(os.urandom(8192))
+        (env.inbox / name).write_bytes(video(8192))
     w.wait_for(lambda: sum(s == "uploaded" for s in w.statuses().values()) == 50, 80,
                "50 uploads")
     code, _ = w.signal(signal.SIGTERM)
@@ -161,7 +173,7 @@ def test_sigkill_while_hashing_and_while_uploading_never_uploads_twice(
     assert env.posts() == []
 
     small = env.inbox / release_name("11")
-    small.write_bytes(os.urandom(8192))
+    small.write_bytes(video(8192))
     env.site.faults.slow(30, method="POST", path="/upload")  # stored, answer held back
     second = watchers(settle=0.3)
     second.wait_for(lambda: len(env.posts()) == 1, 60, "the first upload reached the site")
@@ -192,7 +204,7 @@ def test_sigterm_while_hashing_and_sigint_during_an_upload_exit_in_time(
     big.unlink()
 
     small = env.inbox / release_name("13")
-    small.write_bytes(os.urandom(8192))
+    small.write_bytes(video(8192))
     env.site.faults.slow(60, method="POST", path="/upload")
     w2 = watchers(settle=0.3)
     w2.wait_for(lambda: len(env.posts()) == 1, 30, "the upload reached the site")
@@ -214,13 +226,13 @@ def test_a_profile_broken_and_fixed_while_running(env: Env, watchers: StartWatch
     (env.profiles / "examplesubs.yaml").write_text("group:\n  id: [broken\n")
     w.wait_for(lambda: "keeping the last good profiles" in w.log(), 10, "the broken edit")
     before = env.inbox / release_name("20")
-    before.write_bytes(os.urandom(8192))
+    before.write_bytes(video(8192))
     w.wait_for(lambda: w.statuses().get(before.name) == "uploaded", 30, "upload, old profile")
 
     write_profile(env.profiles, description="Fixed profile.")
     w.wait_for(lambda: "profiles reloaded" in w.log(), 10, "the fixed profile")
     after = env.inbox / release_name("21")
-    after.write_bytes(os.urandom(8192))
+    after.write_bytes(video(8192))
     w.wait_for(lambda: w.statuses().get(after.name) == "uploaded", 30, "upload, new profile")
     code, _ = w.signal(signal.SIGTERM)
     assert code == 0
@@ -236,7 +248,7 @@ def test_handoff_into_the_watched_folder_is_never_uploaded(env: Env,
     profile.write_text(profile.read_text() + f"seed:\n  copy_torrent_to: {env.inbox}\n")
     w = watchers(settle=1.0)
     release = env.inbox / release_name("07")
-    release.write_bytes(os.urandom(8192))
+    release.write_bytes(video(8192))
     handed = env.inbox / (release.name + ".torrent")
     w.wait_for(handed.exists, 30, "the site's torrent handed off into the inbox")
     time.sleep(4.0)  # several settle periods: the .torrent must not become a release

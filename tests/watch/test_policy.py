@@ -24,15 +24,18 @@ def test_new_releases_are_processed() -> None:
     assert decide(None, "fp", POLICY).action is Action.PROCESS
 
 
-def test_done_releases_are_skipped_even_when_their_files_changed(journal: Journal) -> None:
+def test_done_releases_are_skipped_and_held_when_their_files_changed(journal: Journal) -> None:
     rec = journal.start("/in/a.mkv", "fp1")
     rec = journal.update(rec.id, state=J.UPLOADED, torrent_id="77")
     same = decide(rec, "fp1", POLICY)
     assert same.action is Action.SKIP
     assert same.reason == "already uploaded (torrent 77)"
     changed = decide(rec, "fp2", POLICY)
-    assert changed.action is Action.SKIP
-    assert "a path is uploaded only once" in changed.reason
+    assert changed.action is Action.HOLD
+    assert changed.reason == (
+        "already uploaded from this path as 77; its files changed since — pass --replace to "
+        "upload the new content (and mark 77 upgraded)")
+    assert decide(rec, "fp2", POLICY, replace=True).action is Action.PROCESS
     exists = journal.update(rec.id, state=J.EXISTS)
     assert decide(exists, "fp1", POLICY).action is Action.SKIP
 

@@ -18,6 +18,16 @@ from typing import Any
 
 from uploader.sandbox import DEMO_API_KEY, DEMO_GROUP_ID, DEMO_GROUP_TAG, SandboxServer
 
+REPO = Path(__file__).resolve().parents[2]
+#: A real (tiny) Matroska video: releases must hold a video track the site can use.
+SAMPLE_VIDEO = next((REPO / "examples" / "sample-release").glob("*.mkv")).read_bytes()
+
+
+def video(extra: int) -> bytes:
+    """A video file of its own: the sample followed by `extra` random bytes."""
+    return SAMPLE_VIDEO + os.urandom(extra)
+
+
 TAG = DEMO_GROUP_TAG  # "ExampleSubs": the demo user leads this group
 PROFILE = f"""\
 group:

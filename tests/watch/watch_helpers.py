@@ -121,5 +121,6 @@ class FakeProcessor:
             self.release.wait(30)
         if self.site[name] == 0:  # an in-doubt one already there is found, not stored again
             self.site[name] = 1
+        # As the pipeline: an upload clears the error an earlier attempt left.
         return self.journal.update(rid, state=J.UPLOADED, torrent_id=str(1000 + rid),
-                                   kind="finished")
+                                   error=None, kind="finished")

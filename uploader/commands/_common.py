@@ -93,6 +93,23 @@ def setup_logging(verbosity: int) -> None:
         logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+def refuse_sandbox_with_api_url(ctx: click.Context) -> None:
+    """`--sandbox` serves its own API: an explicit --api-url (or NEKOBT_API_URL) beside it would
+    be silently ignored, so a run meant for one site could talk to another. Usage error."""
+    from click.core import ParameterSource
+
+    source = ctx.get_parameter_source("api_url")
+    if source is ParameterSource.COMMANDLINE:
+        given = "--api-url"
+    elif source is ParameterSource.ENVIRONMENT:
+        given = "NEKOBT_API_URL"
+    else:
+        return
+    raise click.UsageError(
+        f"--sandbox and {given}: both name the site to use — drop {given} to try the "
+        f"embedded sandbox, or drop --sandbox to use {ctx.params.get('api_url')}", ctx)
+
+
 def settings_command(func: F) -> F:
     """Decorator: add common options and pass a built `Settings` as the first argument."""
 
@@ -100,6 +117,8 @@ def settings_command(func: F) -> F:
     @functools.wraps(func)
     def wrapper(api_url: str, profiles_dir: Path, state_dir: Path | None, json_: bool,
                 sandbox: bool, verbose: int, quiet: int, **kwargs: Any) -> Any:
+        if sandbox:
+            refuse_sandbox_with_api_url(click.get_current_context())
         settings = build_settings(api_url=api_url, profiles_dir=profiles_dir,
                                   state_dir=state_dir, json_=json_, sandbox=sandbox,
                                   verbose=verbose, quiet=quiet)

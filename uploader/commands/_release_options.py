@@ -30,6 +30,28 @@ def release_options(func: F) -> F:
     return func
 
 
+def wait_options(func: F) -> F:
+    """`upload` / `check` only: how long to wait for a release still being written (`watch`
+    has its own --settle, measured by its observer)."""
+    from uploader.settings import DEFAULT_SETTLE, DEFAULT_SETTLE_MAX
+
+    options = [
+        click.option("--settle", type=click.FloatRange(min=0), default=DEFAULT_SETTLE,
+                     show_default=True, metavar="SECONDS",
+                     help="A release is complete when none of its files changed for this "
+                     "long (a file finished earlier starts at once)."),
+        click.option("--max-wait", "settle_max", type=click.FloatRange(min=0),
+                     default=DEFAULT_SETTLE_MAX, show_default=True, metavar="SECONDS",
+                     help="Give up (failed) on a release still changing after this long."),
+        click.option("--no-wait", is_flag=True,
+                     help="Refuse (failed), rather than wait for, a release whose files are "
+                     "still changing."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def release_settings(settings: Any, profile_name: str | None, ignore_warnings: bool,
                      torrent_dir: Path | None, no_detect: bool) -> Any:
     return settings.with_(profile_name=profile_name, ignore_warnings=ignore_warnings,
@@ -44,11 +66,14 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
 
     def run(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
+            settle: float, settle_max: float, no_wait: bool, replace: bool = False,
             **seed: Any) -> int:
         from uploader.runner import run_releases
 
         settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
                                     no_detect)
+        settings = settings.with_(settle=settle, settle_max=settle_max, no_wait=no_wait,
+                                  replace=replace)
         if seeds:
             settings = seed_settings(settings, **seed)
         return run_releases(settings, list(paths), mode)
@@ -56,4 +81,9 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
     command: Any = settings_command(run)
     if seeds:
         command = seed_options(command)
+        command = click.option(
+            "--replace", is_flag=True,
+            help="New content at a path already uploaded: upload it and mark the earlier "
+            "torrent upgraded by the new one.")(command)
+    command = wait_options(command)
     return click.command(name, help=doc)(release_options(command))

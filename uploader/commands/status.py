@@ -23,20 +23,39 @@ def command(settings: Settings, retry_ids: tuple[int, ...]) -> int:
         for release_id in retry_ids:
             journal.reset_for_retry(release_id)
             click.echo(f"release {release_id}: queued for retry", err=True)
-        records = journal.releases()
+        # A release whose process is gone mid-way reads `interrupted`, never "building".
+        records = [record.as_seen() for record in journal.releases()]
+        earlier = {r.id: [u for u in journal.uploads(r.id) if u.torrent_id != r.torrent_id]
+                   for r in records}
     if settings.json:
         for record in records:
-            click.echo(json.dumps(record.to_json(), ensure_ascii=False))
+            data = record.to_json()
+            data["earlier_uploads"] = [u.to_json() for u in earlier[record.id]]
+            click.echo(json.dumps(data, ensure_ascii=False))
         return 0
     if not records:
         click.echo("No releases in the journal yet.")
         return 0
-    click.echo(f"{'ID':>4}  {'STATE':<9}  {'SEEDING':<8}  {'TORRENT':<20}  PATH")
+    click.echo(f"{'ID':>4}  {'STATE':<11}  {'SEEDING':<8}  {'TORRENT':<20}  PATH")
     for record in records:
         tid = record.torrent_id or "-"
         seeding = record.seeding_state if record.state in ("uploaded", "exists") else "-"
-        click.echo(f"{record.id:>4}  {record.state:<9}  {seeding:<8}  {tid:<20}  "
+        click.echo(f"{record.id:>4}  {record.state:<11}  {seeding:<8}  {tid:<20}  "
                    f"{record.path}")
+        if record.state == "interrupted":
+            click.echo("      its process is gone — run the same command again to resume it")
         if record.error and record.state != "checked":
             click.echo(f"      {record.error}")
+        for upload in earlier[record.id]:
+            later = f", replaced by {upload.replaced_by}" if upload.replaced_by else ""
+            click.echo(f"      earlier upload from this path: {upload.torrent_id} "
+                       f"(uploaded {_when(upload.uploaded_at)}{later})")
     return 0
+
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return "at an unknown time"
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -19,8 +19,8 @@ copy but turns a file truncated mid-hash into SIGBUS, which kills the process. M
 
 Workers check the stop event before every chunk, and the cancel event before every piece (the
 waiting thread turns `cancel` into `stop` within 0.25 s), so cancellation takes well under 1 s. A
-file that shrinks mid-read fails at once; `check_unchanged` (size, mtime, inode before vs after)
-catches the rest, so a torrent never describes content that changed while it was hashed.
+file that shrinks mid-read fails at once; `check_unchanged` (size, mtime, ctime, inode before vs
+after) catches the rest, so a torrent never describes content that changed while it was hashed.
 """
 
 from __future__ import annotations
@@ -57,13 +57,18 @@ def changed_error(path: Path) -> TorrentError:
 
 
 def check_unchanged(files: Sequence[ReleaseFile]) -> None:
-    """Raise TorrentError when any file's size, mtime or inode moved since it was listed."""
+    """Raise TorrentError when any file's size, mtime, ctime or inode moved since it was listed.
+
+    Stricter than the piece cache's `same_content_as`: a file rewritten in place with its mtime
+    put back (`rsync --inplace -t`) keeps size, mtime and inode, and only its ctime tells. A
+    chmod during hashing fails the build too; building again is cheap next to a wrong torrent.
+    """
     for f in files:
         try:
             now = FileIdentity.of(os.stat(f.fspath))
         except OSError:
             raise changed_error(f.path) from None
-        if not now.same_content_as(f.identity):
+        if not now.same_content_as(f.identity) or now.ctime_ns != f.identity.ctime_ns:
             raise changed_error(f.path)
 
 

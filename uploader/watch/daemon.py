@@ -19,6 +19,7 @@ sent blindly again. A second signal stops the waiting. Exit 0 on SIGTERM, 130 on
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import signal
@@ -65,6 +66,8 @@ class WatchOptions:
     skip: tuple[Path, ...] = ()
     #: How often held releases are looked up for `status --retry`.
     held_check: float = 2.0
+    #: --replace: new content at a path already uploaded is uploaded (else held).
+    replace: bool = False
 
 
 class Daemon:
@@ -261,7 +264,8 @@ class Daemon:
     def _decide(self, record: ReleaseRecord | None, fingerprint: str) -> Decision:
         verified = record is None or record.state not in J.DONE or any(
             event.kind == FINISHED for event in self.journal.current_events(record.id))
-        return decide(record, fingerprint, self.options.retry, verified=verified)
+        return decide(record, fingerprint, self.options.retry, verified=verified,
+                      replace=self.options.replace)
 
     def _ready(self, release: Path, *, retry_due: bool = False) -> None:
         """`release` is complete (or its retry is due): skip it, hold it, or queue it."""
@@ -287,11 +291,17 @@ class Daemon:
             changed = record.fingerprint != fingerprint
             log.log(logging.WARNING if changed else logging.DEBUG, "skip: %s — %s",
                     release.name, decision.reason)
-            self._once_record(record)
+            # Uploaded by an earlier run (or found there): this run reports it as `exists`.
+            self._once_record(dataclasses.replace(record, state=J.EXISTS))
         elif decision.action is Action.HOLD:
             assert record is not None
             self._hold(release, record, decision.reason)
-            self._once_record(record, config_error=record.state == J.FAILED)
+            if record.state in J.DONE:  # new content at an uploaded path, no --replace
+                record = dataclasses.replace(record, state=J.FAILED, error=decision.reason,
+                                             permanent=True)
+                self._once_record(record)
+            else:
+                self._once_record(record, config_error=record.state == J.FAILED)
         else:
             log.info("complete: %s — %s", release.name, decision.reason)
             try:
@@ -372,8 +382,17 @@ class Daemon:
             self._retry_later(path, record.attempts)
 
     def _crashed(self, path: Path, error: BaseException) -> None:
-        if isinstance(error, AuthError):
+        if isinstance(error, AuthError) and (self.options.once or self._shutting_down):
             self._fatal = error
+            return
+        if isinstance(error, AuthError):
+            # The key was taken at start, so it was revoked (or the site misbehaves) since:
+            # say so, and retry this release with the usual bounded backoff — no crash loop.
+            log.error("%s: %s — fix the key (NEKOBT_API_KEY); retrying with backoff",
+                      path.name, error)
+            failures = self._crashes.get(path, 0) + 1
+            self._crashes[path] = failures
+            self._retry_later(path, failures)
             return
         if isinstance(error, (UploaderError, OSError)):
             log.error("%s: %s", path.name, error)

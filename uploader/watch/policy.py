@@ -2,6 +2,8 @@
 
     no record ......................... process
     uploaded / exists, finished ....... skip (exactly once: never re-uploaded from the same path)
+    uploaded / exists, files changed .. hold; with --replace process (a new infohash is
+                                        uploaded and the earlier torrent marked upgraded)
     uploaded / exists, not finished ... process: a crash or a failed follow-up came after the
                                         upload; the pipeline finds it by infohash and
                                         finishes them (verify, upgrades, seeding handoff)
@@ -56,19 +58,23 @@ class RetryPolicy:
 
 
 def decide(record: ReleaseRecord | None, fingerprint: str, policy: RetryPolicy, *,
-           verified: bool = True) -> Decision:
-    """`verified`: the journal holds the site's confirmation of a done release."""
+           verified: bool = True, replace: bool = False) -> Decision:
+    """`verified`: the journal holds the site's confirmation of a done release. `replace`:
+    --replace (new content at an uploaded path is uploaded, the earlier torrent upgraded)."""
     if record is None:
         return Decision(Action.PROCESS, "new release")
     if record.state in J.DONE and not verified:
         return Decision(Action.PROCESS, f"{record.state}, but interrupted before its "
                                         "follow-ups: finishing them")
+    if record.state in J.DONE and record.fingerprint != fingerprint:
+        if replace:
+            return Decision(Action.PROCESS, f"its files changed since it was {record.state} as "
+                                            f"{record.torrent_id}: --replace")
+        return Decision(Action.HOLD, f"already uploaded from this path as {record.torrent_id}; "
+                                     "its files changed since — pass --replace to upload the "
+                                     f"new content (and mark {record.torrent_id} upgraded)")
     if record.state in J.DONE:
-        reason = f"already {record.state} (torrent {record.torrent_id})"
-        if record.fingerprint != fingerprint:
-            reason += (" — its files changed since, but a path is uploaded only once; give a "
-                       "new version a new name (e.g. v2)")
-        return Decision(Action.SKIP, reason)
+        return Decision(Action.SKIP, f"already {record.state} (torrent {record.torrent_id})")
     if record.state == J.UPLOADING:
         return Decision(Action.PROCESS, "in doubt after an interrupted upload: asking the site")
     changed = record.fingerprint != fingerprint

@@ -15,11 +15,15 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from uploader.exceptions import CancelledError, ConfigError
 from uploader.settings import Settings
 from uploader.watch.daemon import Daemon, WatchOptions
+
+if TYPE_CHECKING:
+    from uploader.api import NekoClient
+    from uploader.profiles import Profile
 
 
 def check_dirs(dirs: Sequence[Path]) -> tuple[Path, ...]:
@@ -56,10 +60,8 @@ def watch(
 ) -> int:
     """Run the daemon; the exit code (AuthError and ConfigError propagate to the CLI)."""
     from uploader.api import NekoClient
-    from uploader.journal import Journal
-    from uploader.pipeline import Pipeline
     from uploader.profiles import load_profiles
-    from uploader.runner import emit, site_settings
+    from uploader.runner import site_settings
 
     roots = check_dirs(dirs)
     if settings.verbosity < 2:
@@ -70,21 +72,36 @@ def watch(
     cancel = threading.Event()
     with site_settings(settings) as site:
         key = site.require_key()
-        with NekoClient(site.api_url, key) as client, \
-                Journal.in_state_dir(site.state_dir) as journal:
-            pipeline = Pipeline(site, client, journal, profiles, cancel=cancel,
-                                sleep=cancellable_sleep(cancel))
-            options = WatchOptions(
-                roots, settle=settle, jobs=jobs, once=once, polling=polling,
-                profiles_dir=site.profiles_dir,
-                skip=(site.state_dir, site.torrents_dir, site.profiles_dir),
-            )
-            daemon = Daemon(options, pipeline, journal,
-                            emit=lambda record: emit(record, site, stdout),
-                            load_profiles=lambda: load_profiles(site.profiles_dir))
-            code = daemon.run()
-            if daemon.abandoned:
-                _leave_now(code, stdout)
+        with NekoClient(site.api_url, key) as client:
+            # A refused key stops the daemon before it watches anything (exit 3).
+            client.check_key()
+            return _run(site, client, roots, profiles, stdout, cancel, once=once,
+                        polling=polling, settle=settle, jobs=jobs)
+
+
+def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
+         profiles: dict[str, Profile], stdout: TextIO, cancel: threading.Event, *, once: bool,
+         polling: bool, settle: float, jobs: int) -> int:
+    from uploader.journal import Journal
+    from uploader.pipeline import Pipeline
+    from uploader.profiles import load_profiles
+    from uploader.runner import emit
+
+    with Journal.in_state_dir(site.state_dir) as journal:
+        pipeline = Pipeline(site, client, journal, profiles, cancel=cancel,
+                            sleep=cancellable_sleep(cancel))
+        options = WatchOptions(
+            roots, settle=settle, jobs=jobs, once=once, polling=polling,
+            profiles_dir=site.profiles_dir,
+            skip=(site.state_dir, site.torrents_dir, site.profiles_dir),
+            replace=site.replace,
+        )
+        daemon = Daemon(options, pipeline, journal,
+                        emit=lambda record: emit(record, site, stdout),
+                        load_profiles=lambda: load_profiles(site.profiles_dir))
+        code = daemon.run()
+        if daemon.abandoned:
+            _leave_now(code, stdout)
     return code
 
 

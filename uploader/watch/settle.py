@@ -13,16 +13,21 @@ counts from the last event, not from the poll that noticed the change. Snapshots
 every `interval` seconds (at most 1 s) as well, so a missed or late event (network
 filesystems, the polling observer) delays readiness but never skips the check. The clock is
 injectable: tests drive it by hand.
+
+`wait_until_complete` is the same rule for the one-shot `upload` / `check`, in one call: it
+polls a single release, counting the files' own mtimes as quiet time already passed.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from uploader.exceptions import CancelledError, UploaderError
 from uploader.watch.scan import Snapshot, snapshot
 
 log = logging.getLogger(__name__)
@@ -129,3 +134,75 @@ class SettleTracker:
             else:
                 watch.next_check = min(now + self.interval, quiet_until)
         return sorted(ready)
+
+
+class StillChangingError(UploaderError):
+    """`upload` / `check`: a release was still being written (refused, or waited for too long)."""
+
+
+def newest_change(snap: Snapshot) -> int:
+    """The newest mtime (ns) of anything in the release."""
+    return max((mtime for _, _, mtime, _ in snap.entries), default=0)
+
+
+def wait_until_complete(
+    release: Path,
+    settle: float,
+    *,
+    max_wait: float,
+    no_wait: bool = False,
+    cancel: threading.Event | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    wall: Callable[[], float] = time.time,
+    take_snapshot: Callable[[Path], Snapshot | None] = snapshot,
+) -> None:
+    """The watch folder's rule for one-shot commands: return once nothing in `release` changed
+    for `settle` seconds (and no temporary download name is in it).
+
+    The files' own mtimes count as quiet time already passed, so a release finished a minute
+    ago starts at once; one changed 0.4 s ago is polled until it has been still for `settle`.
+    StillChangingError with `no_wait` (at once) or after `max_wait` seconds; CancelledError
+    when `cancel` is set meanwhile. A vanished release returns: the build reports it.
+    """
+    snap = take_snapshot(release)
+    if snap is None:
+        return
+    started = clock()
+    age = wall() - newest_change(snap) / 1e9
+    last_change = started - max(0.0, min(age, settle))
+    interval = min(1.0, max(settle / 4, 0.05))
+    said: str | None = None
+    while True:
+        now = clock()
+        quiet = now - last_change
+        # An empty folder is not waited for here: the build says what is wrong with it.
+        why = (f"still being written (changed {max(0.0, quiet):.1f} s ago)" if quiet < settle
+               else f"{snap.unfinished[0]} is still downloading (temporary name)"
+               if snap.unfinished else None)
+        if why is None:
+            if said is not None:
+                log.info("complete: %s — unchanged for %g s", release.name, settle)
+            return
+        if no_wait:
+            raise StillChangingError(
+                f"{release.name}: {why} — run again once it is complete (or without "
+                "--no-wait to wait)")
+        if now - started >= max_wait:
+            raise StillChangingError(
+                f"{release.name}: {why}, after waiting {now - started:.0f} s — finish "
+                "writing it, then run again (or raise --max-wait)")
+        kind = why.split(" (")[0]
+        if kind != said:
+            log.info("waiting for %s: %s", release.name, why)
+            said = kind
+        if cancel is not None:
+            if cancel.wait(interval):
+                raise CancelledError(f"{release.name}: shutdown requested while waiting for "
+                                     "it to be complete")
+        else:
+            time.sleep(interval)
+        fresh = take_snapshot(release)
+        if fresh is None:
+            return
+        if fresh != snap:
+            snap, last_change = fresh, clock()
