@@ -40,12 +40,16 @@ def release_flags(func: F) -> F:
               help="A release is complete when nothing in it changed for this long.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, metavar="N",
               help="Releases hashed at the same time.")
+@click.option("--replace", is_flag=True,
+              help="New content at a path already uploaded: upload it and mark the earlier "
+                   "torrent upgraded by the new one (default: hold it).")
 @release_flags
 @seed_options
 @settings_command
 def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: bool,
-            settle: float, jobs: int, profile_name: str | None, ignore_warnings: bool,
-            torrent_dir: Path | None, no_detect: bool, **seed: Any) -> int:
+            settle: float, jobs: int, replace: bool, profile_name: str | None,
+            ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
+            **seed: Any) -> int:
     """Upload releases as they appear in DIR (a file, or a folder for a batch), exactly once.
 
     A release is processed once nothing in it has changed for the settle period; temporary
@@ -60,5 +64,5 @@ def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: boo
 
     settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
                                 no_detect)
-    settings = seed_settings(settings, **seed)
+    settings = seed_settings(settings, **seed).with_(replace=replace)
     return watch(settings, list(dirs), once=once, polling=polling, settle=settle, jobs=jobs)

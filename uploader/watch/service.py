@@ -67,7 +67,7 @@ def watch(
     if settings.verbosity < 2:
         # watchdog logs every inotify event at DEBUG; keep that for -vv.
         logging.getLogger("watchdog").setLevel(logging.INFO)
-    profiles = load_profiles(settings.profiles_dir)
+    profiles = load_profiles(settings.profiles_dir, strict=False)
     stdout = out or sys.stdout
     cancel = threading.Event()
     with site_settings(settings) as site:
@@ -98,7 +98,7 @@ def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
         )
         daemon = Daemon(options, pipeline, journal,
                         emit=lambda record: emit(record, site, stdout),
-                        load_profiles=lambda: load_profiles(site.profiles_dir))
+                        load_profiles=lambda: load_profiles(site.profiles_dir, strict=False))
         code = daemon.run()
         if daemon.abandoned:
             _leave_now(code, stdout)
