@@ -187,6 +187,7 @@ def release_meta(profile: Profile, release: Path, built: BuiltLike, report: Medi
     from uploader import payloads
 
     merged = merge(profile, report, client=client, detect_media=detect, languages=languages)
+    video_type, movie, batch, detected = _auto_fields(profile, release, built)
     fields = release_fields(profile, release, size=built.total_size,
                             mediainfo_summary=report.summary if report else "", today=today)
     return payloads.ReleaseMeta(
@@ -197,10 +198,10 @@ def release_meta(profile: Profile, release: Path, built: BuiltLike, report: Medi
         members=profile.members,
         secondary_groups=profile.secondary_groups,
         level=profile.level,
-        video_type=profile.video_type,
+        video_type=video_type,
         video_codec=merged.video_codec,
-        movie=profile.movie,
-        batch=profile.batch,
+        movie=movie,
+        batch=batch,
         mtl=profile.mtl,
         otl=profile.otl,
         hardsub=profile.hardsub,
@@ -210,4 +211,30 @@ def release_meta(profile: Profile, release: Path, built: BuiltLike, report: Medi
         sub_langs=merged.subtitles,
         fansub_langs=merged.fansub,
         mediainfo=merged.mediainfo,
+        detected=detected,
     )
+
+
+def _auto_fields(profile: Profile, release: Path, built: BuiltLike
+                 ) -> tuple[int | None, bool, bool, tuple[tuple[str, str], ...]]:
+    """video_type / movie / batch, resolving `auto` from the release (movie: after the site
+    parsed the title, in the pipeline)."""
+    from uploader.detect import is_batch, video_type_from_name
+    from uploader.profiles.model import AUTO
+
+    detected: list[tuple[str, str]] = []
+    video_type: int | None
+    if profile.video_type == AUTO:
+        found = video_type_from_name(release.name)
+        video_type = found[0] if found else None
+        detected.append(("video_type", f"{found[0]} {found[1]}, from the name" if found
+                         else "no source tag in the name: left to the site"))
+    else:
+        video_type = profile.video_type
+    if profile.batch == AUTO:
+        batch = is_batch(release, list(getattr(built, "local_files", ())))
+        detected.append(("batch", f"{str(batch).lower()}, from the release's shape"))
+    else:
+        batch = profile.batch
+    movie = profile.movie if profile.movie != AUTO else False
+    return video_type, movie, batch, tuple(detected)

@@ -42,6 +42,9 @@ class ReleaseMeta:
     sub_langs: tuple[str, ...] = ()
     fansub_langs: tuple[str, ...] = ()
     mediainfo: str | None = None
+    # What was detected for profile fields written as `auto` ("video_type" -> "13 BD Encode,
+    # from the name"), for the preview and the journal; never sent.
+    detected: tuple[tuple[str, str], ...] = ()
 
 
 def _langs(codes: Sequence[str]) -> str:

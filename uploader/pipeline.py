@@ -170,6 +170,7 @@ class Pipeline:
             if self.cancel.is_set():
                 raise CancelledError("shutdown requested — release left queued")
             profile = select_profile(self.profiles, path.name, self.settings.profile_name)
+            profile = self._overridden(profile, path)
             prepared.profile = profile
             fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
             record = self.journal.update(record.id, profile=profile.name, **fields)
@@ -251,6 +252,17 @@ class Pipeline:
         log.info("%s: new content at a path uploaded as %s: uploading it (--replace)",
                  Path(record.path).name, old)
         return old
+
+    def _overridden(self, profile: Profile, path: Path) -> Profile:
+        """The profile with this run's `--set` and the release's sidecar file applied."""
+        from uploader.profiles.overrides import apply_overrides, read_sidecar
+
+        overrides = list(self.settings.overrides)
+        sidecar = read_sidecar(path)
+        if sidecar is not None:
+            log.info("%s: overrides from %s", path.name, sidecar[0].name)
+            overrides += sidecar[1]
+        return apply_overrides(profile, overrides) if overrides else profile
 
     # -- site stages --------------------------------------------------------------------------
 
@@ -342,6 +354,9 @@ class Pipeline:
                             detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
                                     "fansub": meta.fansub_langs, "codec": meta.video_codec})
         checks, meta = self._checks(record.id, self._fit_site(meta), built)
+        parsed = _from_site_parse(profile, meta, checks)
+        if parsed != meta:  # `auto` fields the site's parse settled: ask with them
+            checks, meta = self._checks(record.id, self._fit_site(parsed), built)
         fails, warns = list(checks.get("fails") or []), list(checks.get("warns") or [])
         decision = decide(fails, warns, ignore_all=self.settings.ignore_warnings,
                           accepted=profile.upload.ignore_warnings)
@@ -437,3 +452,24 @@ class Pipeline:
         if prepared.replaces and prepared.replaces != torrent_id:
             self.journal.mark_replaced(record.id, prepared.replaces, torrent_id)
         return record
+
+
+def _from_site_parse(profile: Profile, meta: ReleaseMeta, checks: Mapping[str, Any]
+                     ) -> ReleaseMeta:
+    """`movie: auto` and a `video_type: auto` the name did not settle, from the site's parse."""
+    from uploader.detect import is_movie, video_type_from_site
+    from uploader.profiles.model import AUTO
+
+    detected = dict(meta.detected)
+    changes: dict[str, Any] = {}
+    if profile.movie == AUTO and is_movie(checks):
+        changes["movie"] = True
+        detected["movie"] = "true, the site parsed a title without episodes"
+    if profile.video_type == AUTO and meta.video_type is None:
+        found = video_type_from_site(checks)
+        if found is not None:
+            changes["video_type"] = found
+            detected["video_type"] = f"{found}, from the site's parsed quality"
+    if not changes:
+        return meta
+    return dataclasses.replace(meta, detected=tuple(detected.items()), **changes)

@@ -8,9 +8,13 @@ import os
 import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from uploader.exceptions import AuthError, ConfigError
 from uploader.secret import Secret
+
+if TYPE_CHECKING:
+    from uploader.profiles.overrides import Override
 from uploader.seed.base import ClientConfig
 from uploader.seed.config import PathMap
 from uploader.urls import DEFAULT_API_URL, check_api_url
@@ -49,6 +53,8 @@ class Settings:
     seed_path_map: PathMap = field(default_factory=PathMap)
     seed_timeout: float = DEFAULT_SEED_TIMEOUT  # 0: hand off, do not wait for "seeding"
     seed_skip_check: bool = False  # let the client skip its recheck (after our own check)
+    # `--set KEY=VALUE`: profile keys overridden for this run (uploader.profiles.overrides).
+    overrides: tuple[Override, ...] = ()
     # Complete content only (`upload` / `check`): quiet period, the longest wait, --no-wait.
     settle: float = DEFAULT_SETTLE
     settle_max: float = DEFAULT_SETTLE_MAX

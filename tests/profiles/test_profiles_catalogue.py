@@ -73,14 +73,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "22:5: trackers[1]: expected a tier with at least one URL, got an empty list"),
     "retired video type": (
         edit(14, "video_type: 10"),
-        "14:13: video_type: expected a video type id (0-9 or 11-16; 10 is retired) or null, "
-        "got 10"),
+        "14:13: video_type: expected a video type id (0-9 or 11-16; 10 is retired), auto "
+        "(from the release name) or null, got 10"),
     "unknown video codec": (
         edit(15, "video_codec: 9"),
         "15:14: video_codec: expected a video codec id from 0 to 8 or null, got 9"),
     "quoted boolean": (
         edit(16, 'movie: "no"'),
-        "16:8: movie: expected true or false, got 'no'"),
+        "16:8: movie: expected true, false or auto (detected), got 'no'"),
     "typo in a title field": (
         edit(17, 'title: "{sten}"'),
         "17:8: title: unknown template field '{sten}' — did you mean '{stem}'?"),

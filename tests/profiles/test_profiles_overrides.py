@@ -60,7 +60,7 @@ def test_languages_and_extra_credits(profile: Profile) -> None:
 @pytest.mark.parametrize(("arg", "message"), [
     ("level=9", "--set level=9: level: expected an integer from -1 to 4, got 9"),
     ("languages.audio=[klingon]", "--set languages.audio=[klingon]: languages.audio"),
-    ("batch=yes please", "--set batch=yes please: batch: expected true or false"),
+    ("batch=yes please", "--set batch=yes please: batch: expected true, false or auto"),
 ])
 def test_bad_values_get_the_schemas_message_named_after_the_override(
         profile: Profile, arg: str, message: str) -> None:

@@ -24,6 +24,10 @@ def release_options(func: F) -> F:
                      "(default: <state-dir>/torrents)."),
         click.option("--no-detect", is_flag=True,
                      help="Do not add languages/codec detected from the media."),
+        click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+                     help="Override one profile key for this run, e.g. --set level=4, "
+                     "--set batch=true, --set languages.audio=[ja,en], "
+                     "--set 'members+={id: \"333\", role: QC}' (repeatable)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -53,9 +57,13 @@ def wait_options(func: F) -> F:
 
 
 def release_settings(settings: Any, profile_name: str | None, ignore_warnings: bool,
-                     torrent_dir: Path | None, no_detect: bool) -> Any:
+                     torrent_dir: Path | None, no_detect: bool,
+                     sets: tuple[str, ...] = ()) -> Any:
+    from uploader.profiles.overrides import parse_set
+
     return settings.with_(profile_name=profile_name, ignore_warnings=ignore_warnings,
-                          torrent_dir=torrent_dir, detect=not no_detect)
+                          torrent_dir=torrent_dir, detect=not no_detect,
+                          overrides=tuple(parse_set(arg) for arg in sets))
 
 
 def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> click.Command:
@@ -66,12 +74,12 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
 
     def run(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
-            settle: float, settle_max: float, no_wait: bool, replace: bool = False,
-            **seed: Any) -> int:
+            sets: tuple[str, ...], settle: float, settle_max: float, no_wait: bool,
+            replace: bool = False, **seed: Any) -> int:
         from uploader.runner import run_releases
 
         settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
-                                    no_detect)
+                                    no_detect, sets)
         settings = settings.with_(settle=settle, settle_max=settle_max, no_wait=no_wait,
                                   replace=replace)
         if seeds:

@@ -49,7 +49,7 @@ def release_flags(func: F) -> F:
 def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: bool,
             settle: float, jobs: int, replace: bool, profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
-            **seed: Any) -> int:
+            sets: tuple[str, ...], **seed: Any) -> int:
     """Upload releases as they appear in DIR (a file, or a folder for a batch), exactly once.
 
     A release is processed once nothing in it has changed for the settle period; temporary
@@ -63,6 +63,6 @@ def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: boo
     from uploader.watch.service import watch
 
     settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
-                                no_detect)
+                                no_detect, sets)
     settings = seed_settings(settings, **seed).with_(replace=replace)
     return watch(settings, list(dirs), once=once, polling=polling, settle=settle, jobs=jobs)

@@ -103,6 +103,10 @@ class NotifyOptions:
     events: tuple[str, ...] = ("uploaded",)  # which events reach these targets
 
 
+Auto = Literal["auto"]
+AUTO: Auto = "auto"  # video_type, movie, batch: detected per release (uploader/detect.py)
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str  # the file stem: what --profile NAME selects
@@ -113,10 +117,10 @@ class Profile:
     secondary_groups: tuple[SecondaryGroup, ...] = ()
     languages: LanguageDefaults = LanguageDefaults()
     level: int = 3
-    video_type: int | None = 8
+    video_type: int | Auto | None = 8
     video_codec: int | None = None  # None: detect from mediainfo
-    movie: bool = False
-    batch: bool = False
+    movie: bool | Auto = False
+    batch: bool | Auto = False
     mtl: bool = False
     otl: bool = False
     hardsub: bool = False

@@ -41,6 +41,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "notify": ("urls", "template", "events"),
 }
 FLAGS = ("movie", "batch", "mtl", "otl", "hardsub", "anonymous", "hidden")
+AUTO_FLAGS = ("movie", "batch")  # may be `auto`: detected (uploader/detect.py)
 VIDEO_TYPES = frozenset(range(17)) - {10}
 MAX_CREDITS = 50  # members and secondary groups, each
 LANGS_MAX = 256  # characters of a comma-separated language list
@@ -52,6 +53,17 @@ _SIZE = re.compile(r"([0-9]+)\s*(b|k|kb|kib|m|mb|mib)?", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10,
           "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20}  # piece sizes are powers of 2: MB = MiB
 _NEKOBT_KEYED = re.compile(r"^/api/tracker/([^/]+)/announce", re.IGNORECASE)
+
+
+def _bool_or_auto_factory(c: Checker) -> Callable[[KeyPath, object], bool | m.Auto]:
+    def check(path: KeyPath, value: object) -> bool | m.Auto:
+        if value == m.AUTO:
+            return m.AUTO
+        if isinstance(value, bool):
+            return value
+        raise c.expect(path, "true, false or auto (detected)", value)
+
+    return check
 
 
 class _Invalid(Exception):
@@ -192,12 +204,18 @@ def check_profile(doc: Document, name: str, languages: Languages
     langs = c.get(data, (), "languages", m.LanguageDefaults(), lambda p, v: _languages(c, v))
     level = c.get(data, (), "level", 3, lambda p, v: c.integer(
         p, v, range(-1, 5), "an integer from -1 to 4"))
-    video_type = c.get(data, (), "video_type", _int_or_none(8), lambda p, v: c.integer(
-        p, v, VIDEO_TYPES, "a video type id (0-9 or 11-16; 10 is retired) or null")
-        if v is not None else None)
+    video_type: int | m.Auto | None = c.get(
+        data, (), "video_type", _int_or_none(8), lambda p, v: m.AUTO if v == m.AUTO
+        else c.integer(p, v, VIDEO_TYPES, "a video type id (0-9 or 11-16; 10 is retired), "
+                       "auto (from the release name) or null") if v is not None else None)
     video_codec = c.get(data, (), "video_codec", _int_or_none(None), lambda p, v: c.integer(
         p, v, range(9), "a video codec id from 0 to 8 or null") if v is not None else None)
-    flags = {key: c.get(data, (), key, False, c.boolean) for key in FLAGS}
+    auto_flag = _bool_or_auto_factory(c)
+    no: bool | m.Auto = False
+    movie = c.get(data, (), "movie", no, auto_flag)
+    batch = c.get(data, (), "batch", no, auto_flag)
+    flags = {key: c.get(data, (), key, False, c.boolean) for key in FLAGS
+             if key not in AUTO_FLAGS}
     title = c.get(data, (), "title", m.DEFAULT_TITLE,
                   lambda p, v: _template(c, p, v, m.TITLE_MAX, one_line=True))
     description = c.get(data, (), "description", m.DEFAULT_DESCRIPTION,
@@ -223,7 +241,8 @@ def check_profile(doc: Document, name: str, languages: Languages
         name=name, source=doc.file, group=group, trackers=trackers, members=members,
         secondary_groups=secondary, languages=langs, level=level, video_type=video_type,
         video_codec=video_codec, title=title, description=description, torrent=torrent,
-        upload=upload, seed=seed, notify=notify, positions=positions, **flags,
+        upload=upload, seed=seed, notify=notify, positions=positions, movie=movie,
+        batch=batch, **flags,
     ), c
 
 

@@ -33,7 +33,8 @@ EXCLUDED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
 EXCLUDED_SUFFIXES = (".part", ".!qb", ".tmp", ".crdownload")
 # A .torrent is never content: the seeding handoff writes the site's private one (with the
 # passkey) into a client's watch folder, which may be a folder we watch or share.
-NEVER_SHARED_SUFFIXES = (".torrent",)
+# A release's override sidecar (`<release>.nekobt.yaml`) is instructions to this tool.
+NEVER_SHARED_SUFFIXES = (".torrent", ".nekobt.yaml")
 
 
 @dataclass(frozen=True)
