@@ -171,14 +171,15 @@ def run_releases(
 
 def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: str,
          profiles: dict[str, Profile], out: TextIO, cancel: threading.Event | None) -> int:
+    from uploader.announce import Announcer
     from uploader.journal import Journal
-    from uploader.pipeline import Pipeline
+    from uploader.pipeline import UPLOAD, Pipeline
     from uploader.torrent.progress import progress_bar
 
     summary = Summary()
     with Journal.in_state_dir(settings.state_dir) as journal, \
             progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
-                         ) as progress:
+                         ) as progress, Announcer(settings, lambda: profiles) as announcer:
         pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
                             progress=progress)
         for record, error in _pipelined(pipeline, paths, mode):
@@ -186,6 +187,8 @@ def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: st
             if isinstance(error, ConfigError):
                 summary.config_errors += 1
             emit(record, settings, out)
+            if mode == UPLOAD:
+                announcer.record(record)  # queued: a slow notifier never holds up the next
     return summary.exit_code()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,13 +26,14 @@ class Receiver:
 @contextmanager
 def receiver(mode: str = "ok", hang: float = 30.0) -> Iterator[Receiver]:
     state = Receiver(0, mode, hang)
+    stop = threading.Event()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
             if state.mode == "hang":
-                time.sleep(state.hang)
+                stop.wait(state.hang)  # ends early when the receiver closes
             try:
                 body = json.loads(raw)
             except ValueError:
@@ -49,13 +49,15 @@ def receiver(mode: str = "ok", hang: float = 30.0) -> Iterator[Receiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server.daemon_threads = False
+    server.block_on_close = True  # server_close() joins the handler threads: none leak
     state.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         yield state
     finally:
+        stop.set()
         server.shutdown()
         server.server_close()
         thread.join(5)

@@ -70,12 +70,17 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
     """The `upload` and `check` commands differ only in the pipeline's mode (and `upload`
     hands what it uploaded to the seeding client)."""
     from uploader.commands._common import settings_command
-    from uploader.commands._seed_options import seed_options, seed_settings
+    from uploader.commands._seed_options import (
+        notify_options,
+        notify_settings,
+        seed_options,
+        seed_settings,
+    )
 
     def run(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
             sets: tuple[str, ...], settle: float, settle_max: float, no_wait: bool,
-            replace: bool = False, **seed: Any) -> int:
+            replace: bool = False, notify_urls: tuple[str, ...] = (), **seed: Any) -> int:
         from uploader.runner import run_releases
 
         settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
@@ -83,12 +88,12 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
         settings = settings.with_(settle=settle, settle_max=settle_max, no_wait=no_wait,
                                   replace=replace)
         if seeds:
-            settings = seed_settings(settings, **seed)
+            settings = notify_settings(seed_settings(settings, **seed), notify_urls)
         return run_releases(settings, list(paths), mode)
 
     command: Any = settings_command(run)
     if seeds:
-        command = seed_options(command)
+        command = notify_options(seed_options(command))
         command = click.option(
             "--replace", is_flag=True,
             help="New content at a path already uploaded: upload it and mark the earlier "

@@ -1,4 +1,5 @@
-"""Options naming the torrent client that seeds releases: `upload`, `watch` and `seed test`.
+"""Options of the follow-ups of an upload: the torrent client that seeds releases (`upload`,
+`watch`, `seed test`) and who is told about outcomes (`--notify`).
 
 The client is a property of the machine, not of a group's profile kept in git, so it comes
 from options and the environment only. Its password is read from the environment alone
@@ -48,6 +49,22 @@ def seed_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def notify_options(func: F) -> F:
+    """`--notify URL` (`upload`, `watch`): the operator's notification targets."""
+    option = click.option(
+        "--notify", "notify_urls", multiple=True, metavar="URL", envvar="NEKOBT_NOTIFY",
+        help="An apprise URL told about uploads, rejections and failures, e.g. "
+             "discord://ID/TOKEN, tgram://BOT/CHAT, ntfy://topic, json://host/path "
+             "(repeatable; env NEKOBT_NOTIFY, space-separated).")
+    return option(func)
+
+
+def notify_settings(settings: Settings, notify_urls: tuple[str, ...]) -> Settings:
+    from uploader.secret import Secret
+
+    return settings.with_(notify_urls=tuple(Secret(u) for u in notify_urls if u.strip()))
 
 
 def seed_settings(settings: Settings, seed_client: str | None, seed_path_map: tuple[str, ...],

@@ -10,7 +10,12 @@ import click
 
 from uploader.commands._common import settings_command
 from uploader.commands._release_options import release_options, release_settings
-from uploader.commands._seed_options import seed_options, seed_settings
+from uploader.commands._seed_options import (
+    notify_options,
+    notify_settings,
+    seed_options,
+    seed_settings,
+)
 from uploader.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -44,12 +49,13 @@ def release_flags(func: F) -> F:
               help="New content at a path already uploaded: upload it and mark the earlier "
                    "torrent upgraded by the new one (default: hold it).")
 @release_flags
+@notify_options
 @seed_options
 @settings_command
 def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: bool,
             settle: float, jobs: int, replace: bool, profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
-            sets: tuple[str, ...], **seed: Any) -> int:
+            sets: tuple[str, ...], notify_urls: tuple[str, ...], **seed: Any) -> int:
     """Upload releases as they appear in DIR (a file, or a folder for a batch), exactly once.
 
     A release is processed once nothing in it has changed for the settle period; temporary
@@ -64,5 +70,6 @@ def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: boo
 
     settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
                                 no_detect, sets)
-    settings = seed_settings(settings, **seed).with_(replace=replace)
+    settings = notify_settings(seed_settings(settings, **seed), notify_urls).with_(
+        replace=replace)
     return watch(settings, list(dirs), once=once, polling=polling, settle=settle, jobs=jobs)

@@ -78,6 +78,7 @@ class Daemon:
         journal: Journal,
         *,
         emit: Callable[[ReleaseRecord], None],
+        announce: Callable[[ReleaseRecord, str | None], None] | None = None,
         load_profiles: Callable[[], dict[str, Profile]] | None = None,
         fingerprint: Callable[[Path], str] | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -91,6 +92,8 @@ class Daemon:
         self.processor = processor
         self.journal = journal
         self._emit = emit
+        # Notifications of what was processed (held: the reason); not of releases skipped.
+        self._announce = announce or (lambda record, held: None)
         self._load_profiles = load_profiles
         self._fingerprint = fingerprint
         self._clock = clock
@@ -315,6 +318,7 @@ class Daemon:
     def _hold(self, release: Path, record: ReleaseRecord, why: str) -> None:
         if self._held.get(release) != (record.id, why):
             log.warning("held: %s — %s", release.name, why)
+            self._announce(record, why)
         self._held[release] = (record.id, why)
 
     def _forget(self, release: Path) -> None:
@@ -354,6 +358,8 @@ class Daemon:
 
     def _published(self, path: Path, record: ReleaseRecord, config_error: bool) -> None:
         self._emit(record)
+        if not (record.permanent or record.state == J.REJECTED) or self.options.once:
+            self._announce(record, None)  # a permanent failure is told once, when held
         if self.options.once:
             self._summary.records.append(record)
             self._summary.config_errors += int(config_error)

@@ -17,7 +17,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from uploader.exceptions import CancelledError, ConfigError
+from uploader import notify as N
+from uploader.announce import Announcer
+from uploader.exceptions import AuthError, CancelledError, ConfigError
 from uploader.settings import Settings
 from uploader.watch.daemon import Daemon, WatchOptions
 
@@ -72,16 +74,21 @@ def watch(
     cancel = threading.Event()
     with site_settings(settings) as site:
         key = site.require_key()
-        with NekoClient(site.api_url, key) as client:
+        with NekoClient(site.api_url, key) as client, \
+                Announcer(site, lambda: profiles) as announcer:
             # A refused key stops the daemon before it watches anything (exit 3).
-            client.check_key()
-            return _run(site, client, roots, profiles, stdout, cancel, once=once,
+            try:
+                client.check_key()
+            except AuthError as exc:
+                announcer.daemon(N.KEY_REFUSED, str(exc))
+                raise
+            return _run(site, client, roots, profiles, stdout, cancel, announcer, once=once,
                         polling=polling, settle=settle, jobs=jobs)
 
 
 def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
-         profiles: dict[str, Profile], stdout: TextIO, cancel: threading.Event, *, once: bool,
-         polling: bool, settle: float, jobs: int) -> int:
+         profiles: dict[str, Profile], stdout: TextIO, cancel: threading.Event,
+         announcer: Announcer, *, once: bool, polling: bool, settle: float, jobs: int) -> int:
     from uploader.journal import Journal
     from uploader.pipeline import Pipeline
     from uploader.profiles import load_profiles
@@ -96,10 +103,20 @@ def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
             skip=(site.state_dir, site.torrents_dir, site.profiles_dir),
             replace=site.replace,
         )
+        announcer.profiles = lambda: pipeline.profiles  # reloaded profiles included
         daemon = Daemon(options, pipeline, journal,
                         emit=lambda record: emit(record, site, stdout),
+                        announce=lambda record, held: announcer.record(record, held=held),
                         load_profiles=lambda: load_profiles(site.profiles_dir, strict=False))
-        code = daemon.run()
+        if not once:
+            announcer.daemon(N.DAEMON_STARTED, "watching " + ", ".join(map(str, roots)))
+        try:
+            code = daemon.run()
+        except AuthError as exc:
+            announcer.daemon(N.KEY_REFUSED, str(exc))
+            raise
+        if not once:
+            announcer.daemon(N.DAEMON_STOPPED, f"exit code {code}")
         if daemon.abandoned:
             _leave_now(code, stdout)
     return code
