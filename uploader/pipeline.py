@@ -137,7 +137,7 @@ class Pipeline:
     def prepare(self, path: Path) -> Prepared:
         from uploader.mediainfo import read_mediainfo
         from uploader.profiles import select_profile
-        from uploader.torrent import build_torrent
+        from uploader.torrent import build_torrent, reuse_torrent
 
         path = path.resolve()
         lock = ReleaseLock(self.settings.state_dir, path)
@@ -174,17 +174,26 @@ class Pipeline:
             prepared.profile = profile
             fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
             record = self.journal.update(record.id, profile=profile.name, **fields)
-            built = build_torrent(
-                path,
-                trackers=[list(tier) for tier in profile.trackers],
-                private=profile.torrent.private,
-                source=profile.torrent.source,
-                piece_size=profile.torrent.piece_size,
-                exclude=profile.torrent.exclude,
-                cache_dir=self.settings.state_dir / "cache",
-                progress=self.progress,
-                cancel=self.cancel,
-            )
+            existing = self._existing_torrent(path, profile)
+            if existing is not None:
+                # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm;
+                # every piece verified against the data before anything is sent.
+                built = reuse_torrent(existing, path,
+                                      trackers=[list(tier) for tier in profile.trackers],
+                                      cache_dir=self.settings.state_dir / "cache",
+                                      progress=self.progress, cancel=self.cancel)
+            else:
+                built = build_torrent(
+                    path,
+                    trackers=[list(tier) for tier in profile.trackers],
+                    private=profile.torrent.private,
+                    source=profile.torrent.source,
+                    piece_size=profile.torrent.piece_size,
+                    exclude=profile.torrent.exclude,
+                    cache_dir=self.settings.state_dir / "cache",
+                    progress=self.progress,
+                    cancel=self.cancel,
+                )
             prepared.built = built
             if keep and record.infohash and record.infohash != built.infohash:
                 if record.fingerprint != current:
@@ -252,6 +261,17 @@ class Pipeline:
         log.info("%s: new content at a path uploaded as %s: uploading it (--replace)",
                  Path(record.path).name, old)
         return old
+
+    def _existing_torrent(self, path: Path, profile: Profile) -> Path | None:
+        """`--torrent FILE`, or `<release>.torrent` beside it when the profile says
+        `torrent.reuse: true`; None: build a new torrent."""
+        if self.settings.torrent_file is not None:
+            return self.settings.torrent_file
+        beside = path.with_name(path.name + ".torrent")
+        if profile.torrent.reuse and beside.is_file():
+            log.info("%s: reusing %s (verified piece by piece)", path.name, beside.name)
+            return beside
+        return None
 
     def _overridden(self, profile: Profile, path: Path) -> Profile:
         """The profile with this run's `--set` and the release's sidecar file applied."""

@@ -55,6 +55,8 @@ class Settings:
     seed_skip_check: bool = False  # let the client skip its recheck (after our own check)
     # `--set KEY=VALUE`: profile keys overridden for this run (uploader.profiles.overrides).
     overrides: tuple[Override, ...] = ()
+    # `--torrent FILE`: upload this existing .torrent (verified against the data) instead.
+    torrent_file: Path | None = None
     # `--notify` / NEKOBT_NOTIFY: apprise URLs told about every outcome (they carry tokens).
     notify_urls: tuple[Secret, ...] = ()
     # Complete content only (`upload` / `check`): quiet period, the longest wait, --no-wait.

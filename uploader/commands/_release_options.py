@@ -50,6 +50,11 @@ def wait_options(func: F) -> F:
         click.option("--no-wait", is_flag=True,
                      help="Refuse (failed), rather than wait for, a release whose files are "
                      "still changing."),
+        click.option("--torrent", "torrent_file", metavar="FILE", default=None,
+                     type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="Upload this existing .torrent of PATH (e.g. the one posted on "
+                     "Nyaa: same infohash, one swarm) after verifying every piece against "
+                     "the data. One PATH only."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -80,13 +85,18 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
     def run(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
             sets: tuple[str, ...], settle: float, settle_max: float, no_wait: bool,
-            replace: bool = False, notify_urls: tuple[str, ...] = (), **seed: Any) -> int:
+            torrent_file: Path | None, replace: bool = False,
+            notify_urls: tuple[str, ...] = (), **seed: Any) -> int:
+        from uploader.exceptions import ConfigError
         from uploader.runner import run_releases
 
+        if torrent_file is not None and len(paths) != 1:
+            raise ConfigError(f"--torrent {torrent_file}: it describes one release — give "
+                              f"exactly one PATH (got {len(paths)})")
         settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
                                     no_detect, sets)
         settings = settings.with_(settle=settle, settle_max=settle_max, no_wait=no_wait,
-                                  replace=replace)
+                                  replace=replace, torrent_file=torrent_file)
         if seeds:
             settings = notify_settings(seed_settings(settings, **seed), notify_urls)
         return run_releases(settings, list(paths), mode)

@@ -67,6 +67,9 @@ class TorrentOptions:
     private: bool = False
     source: str | None = None
     exclude: tuple[str, ...] = ("*.nfo", "*.txt")
+    # Upload `<release>.torrent` found beside a release (verified piece by piece) instead of
+    # building one: the very torrent the group posted elsewhere, one infohash, one swarm.
+    reuse: bool = False
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ SCHEMA: dict[str, tuple[str, ...] | None] = {
     "level": None, "video_type": None, "video_codec": None, "movie": None, "batch": None,
     "mtl": None, "otl": None, "hardsub": None, "anonymous": None, "hidden": None,
     "title": None, "description": None, "trackers": None,
-    "torrent": ("piece_size", "private", "source", "exclude"),
+    "torrent": ("piece_size", "private", "source", "exclude", "reuse"),
     "upload": ("ignore_warnings", "mark_upgrades", "include_mediainfo", "require_video"),
     "seed": ("copy_torrent_to", "category", "tags", "save_path"),
     "notify": ("urls", "template", "events"),
@@ -418,6 +418,7 @@ def _torrent(c: Checker, value: object) -> m.TorrentOptions:
         source=c.get(data, path, "source", None, lambda p, v: c.optional_text(p, v, 255)),
         exclude=c.get(data, path, "exclude", default.exclude,
                       lambda p, v: tuple(c.each(p, v, "glob patterns", glob))),
+        reuse=c.get(data, path, "reuse", False, c.boolean),
     )
 
 

@@ -24,7 +24,7 @@ from uploader.torrent import metainfo
 from uploader.torrent.builder import CREATED_BY, BuiltTorrent, assemble, release_pieces
 from uploader.torrent.files import FileIdentity, Release, ReleaseFile
 from uploader.torrent.progress import ProgressCallback
-from uploader.torrent.trackers import check_trackers
+from uploader.torrent.trackers import check_trackers, refuse_private
 
 
 def _layout(info: dict[str, Any], source: Path) -> list[tuple[tuple[str, ...], int]]:
@@ -99,6 +99,8 @@ def reuse_torrent(
             f"{torrent_file}: cannot read it ({exc.strerror})", path=torrent_file
         ) from None
     torrent = metainfo.load_torrent(original, str(torrent_file))
+    announce = [str(url) for tier in (torrent.trackers or []) for url in tier]
+    refuse_private(announce, str(torrent_file))  # before a single piece is read
     info: dict[str, Any] = dict(torrent.metainfo["info"])
     # The infohash must survive: our encoding of the decoded `info` has to give back the very
     # bytes in the file (it would not for, e.g., names that are not UTF-8).

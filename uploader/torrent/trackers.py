@@ -62,9 +62,12 @@ def _private_reason(url: str) -> str | None:
     match = _NEKOBT_KEYED.search(parts.path)
     if match and match["key"].lower() != "public":
         return "it is nekoBT's private announce form /api/tracker/<torrent key>/announce"
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key.lower() in _KEY_PARAMS or _HEX_SEGMENT.match(value):
-            return "it carries a passkey parameter"
+    # `?passkey=`, and the `;passkey=` (path parameter) and `#passkey=` forms some trackers use.
+    params = [seg.split(";", 1)[1] for seg in parts.path.split("/") if ";" in seg]
+    for text in (parts.query, parts.fragment, *params):
+        for key, value in parse_qsl(text.replace(";", "&"), keep_blank_values=True):
+            if key.lower() in _KEY_PARAMS or _HEX_SEGMENT.match(value):
+                return "it carries a passkey parameter"
     if any(_HEX_SEGMENT.match(seg) for seg in parts.path.split("/")):
         return "a path segment looks like a passkey (32+ hex digits)"
     return None
@@ -97,6 +100,19 @@ def _check_url(url: object, where: str) -> str:
             url_hint=hint,
         )
     return url
+
+
+def refuse_private(urls: Sequence[str], where: str) -> None:
+    """PrivateAnnounceError when any of `urls` (an existing torrent's) is a private one."""
+    for url in urls:
+        reason = _private_reason(url)
+        if reason is not None:
+            hint = _masked(url)
+            raise PrivateAnnounceError(
+                f"{where}: announces to {hint}, a private announce URL ({reason}) — a torrent "
+                "from a private tracker is not for nekoBT; use the one you made with public "
+                "trackers (the one posted on Nyaa), or let this tool build a new one",
+                url_hint=hint)
 
 
 def check_trackers(tiers: Sequence[Sequence[str]]) -> list[list[str]]:
