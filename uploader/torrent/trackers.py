@@ -37,7 +37,10 @@ def _masked(url: str) -> str:
     netloc = parts.netloc
     if "@" in netloc:
         netloc = f"{_HIDDEN}@{netloc.rsplit('@', 1)[-1]}"
-    path = "/".join(_HIDDEN if _HEX_SEGMENT.match(seg) else seg for seg in parts.path.split("/"))
+    # A path parameter (`;passkey=...`) is hidden whole: it is there only to carry a key.
+    path = "/".join(_HIDDEN if _HEX_SEGMENT.match(seg) else
+                    (seg.split(";", 1)[0] + f";{_HIDDEN}" if ";" in seg else seg)
+                    for seg in parts.path.split("/"))
     match = _NEKOBT_KEYED.search(path)
     if match and match["key"].lower() != "public":
         path = path[: match.start("key")] + _HIDDEN + path[match.end("key") :]
@@ -45,7 +48,8 @@ def _masked(url: str) -> str:
         f"{k}={_HIDDEN}" if k.lower() in _KEY_PARAMS or _HEX_SEGMENT.match(v) else f"{k}={v}"
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
     )
-    return urlunsplit((parts.scheme, netloc, path, query, ""))
+    fragment = _HIDDEN if parts.fragment else ""
+    return urlunsplit((parts.scheme, netloc, path, query, fragment))
 
 
 def _shown(url: str) -> str:
