@@ -24,7 +24,8 @@ class ReleaseBusyError(UploaderError):
 
 class ReleaseLock:
     def __init__(self, state_dir: Path, release: Path) -> None:
-        digest = hashlib.sha1(str(release).encode(), usedforsecurity=False).hexdigest()
+        # The path's bytes, as the file system has them (a name need not be UTF-8).
+        digest = hashlib.sha1(os.fsencode(str(release)), usedforsecurity=False).hexdigest()
         self.path = state_dir / "locks" / f"{digest}.lock"
         self.release = release
         self._fd: int | None = None

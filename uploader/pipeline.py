@@ -37,6 +37,7 @@ from uploader.exceptions import (
     ValidationError,
 )
 from uploader.locks import ReleaseBusyError, ReleaseLock
+from uploader.names import decodes, file_name, not_utf8_message, shown
 from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
 from uploader.settings import Settings, ensure_private_dir
 
@@ -71,7 +72,9 @@ def fingerprint(path: Path) -> str:
             parts.append(f"{full.relative_to(path)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
     import hashlib
 
-    return hashlib.sha1("\n".join(parts).encode(), usedforsecurity=False).hexdigest()
+    # The names' bytes as the file system has them: a name need not be UTF-8 (the builder
+    # refuses such a release later, with the name shown escaped).
+    return hashlib.sha1(os.fsencode("\n".join(parts)), usedforsecurity=False).hexdigest()
 
 
 @dataclass
@@ -140,14 +143,19 @@ class Pipeline:
         from uploader.torrent import build_torrent, reuse_torrent
 
         path = path.resolve()
+        if not decodes(path):
+            # Nothing can be stored or printed under this name: refuse before any state.
+            where = shown(path)
+            return Prepared(Path(where), J.ReleaseRecord(id=0, path=where, state=J.FAILED),
+                            error=ConfigError(not_utf8_message(path)))
         lock = ReleaseLock(self.settings.state_dir, path)
         try:
             lock.acquire()
         except ReleaseBusyError as exc:
             # Someone else's release right now: report it, write nothing to its journal record.
             found = self.journal.find(str(path))
-            shown = found or J.ReleaseRecord(id=0, path=str(path), state=J.FAILED)
-            return Prepared(path, shown, prior_state=shown.state, error=exc)
+            busy = found or J.ReleaseRecord(id=0, path=str(path), state=J.FAILED)
+            return Prepared(path, busy, prior_state=busy.state, error=exc)
         except OSError as exc:
             return Prepared(path, J.ReleaseRecord(id=0, path=str(path), state=J.FAILED),
                             error=ConfigError(f"{exc.filename}: {exc.strerror} — check "
@@ -217,7 +225,7 @@ class Pipeline:
                                 built.infohash, record.infohash)
             # Named by infohash too: two releases with the same file name keep their own.
             torrent_file = (ensure_private_dir(self.settings.torrents_dir)
-                            / f"{path.name}.{built.infohash[:8]}.torrent")
+                            / file_name(path.name, f".{built.infohash[:8]}.torrent"))
             built.write(torrent_file)
             prepared.torrent_file = torrent_file
             known: dict[str, Any] = {} if prepared.earlier_infohash else {
@@ -268,7 +276,7 @@ class Pipeline:
         if self.settings.torrent_file is not None:
             return self.settings.torrent_file
         beside = path.with_name(path.name + ".torrent")
-        if profile.torrent.reuse and beside.is_file():
+        if profile.torrent.reuse and _is_file(beside):
             log.info("%s: reusing %s (verified piece by piece)", path.name, beside.name)
             return beside
         return None
@@ -389,8 +397,13 @@ class Pipeline:
             return self.journal.update(record.id, state=J.REJECTED, fails=fails, warns=warns,
                                        error=decision.reason(), permanent=True)
         if mode == CHECK:
-            return self.journal.update(record.id, state=J.CHECKED, fails=[], warns=warns,
-                                       upgraded=upgrade_ids, error=None)
+            from uploader.preview import build_preview
+
+            # The body `upload` would send (same meta, same ignore_warnings), minus the torrent.
+            return self.journal.update(
+                record.id, state=J.CHECKED, fails=[], warns=warns, upgraded=upgrade_ids,
+                error=None, preview=build_preview(meta, built,
+                                                  ignore_warnings=decision.ignore_warnings))
 
         if self.cancel.is_set():
             raise CancelledError("shutdown requested — release checked, not uploaded")
@@ -493,3 +506,11 @@ def _from_site_parse(profile: Profile, meta: ReleaseMeta, checks: Mapping[str, A
     if not changes:
         return meta
     return dataclasses.replace(meta, detected=tuple(detected.items()), **changes)
+
+
+def _is_file(path: Path) -> bool:
+    """`Path.is_file`, False too when the name itself is too long for the file system."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False

@@ -89,7 +89,10 @@ def _check_path(path: tuple[str, ...], origin: str) -> tuple[str, ...]:
 def read_sidecar(release: Path) -> tuple[Path, list[Override]] | None:
     """The overrides in `<release>.nekobt.yaml` beside `release`, or None when there is none."""
     sidecar = sidecar_path(release)
-    if not sidecar.is_file():
+    try:
+        if not sidecar.is_file():
+            return None
+    except OSError:  # e.g. the release's own name is near the 255-byte limit: no sidecar
         return None
     doc = parse_yaml(read_profile_text(sidecar), sidecar)
     if doc.data is None:

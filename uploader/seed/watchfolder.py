@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from uploader.atomic import write_atomic
+from uploader.names import file_name
 from uploader.exceptions import ConfigError, ForbiddenError, TorrentError
 
 
@@ -46,7 +47,7 @@ def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *
                                "the upload again to rebuild it", path=built) from None
     safe = name.replace("/", "_").replace("\0", "_")
     try:
-        return write_private(folder / f"{safe}.torrent", data), source
+        return write_private(folder / file_name(safe, ".torrent"), data), source
     except OSError as exc:
         raise ConfigError(
             f"seed.copy_torrent_to {str(folder)!r}: cannot write there ({exc.strerror}) — "

@@ -115,13 +115,10 @@ def _matches(globs: Sequence[str], name: str, relpath: str) -> bool:
 
 
 def _check_name(name: str, path: str | Path) -> None:
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise TorrentError(
-            f"{path}: the name is not valid UTF-8 — rename it; torrents store names as UTF-8",
-            path=path,
-        ) from None
+    from uploader.names import decodes, not_utf8_message, shown
+
+    if not decodes(name):
+        raise TorrentError(not_utf8_message(path), path=shown(path))
 
 
 def _release_name(path: Path) -> str:

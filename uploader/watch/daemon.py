@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from uploader import journal as J
 from uploader.exceptions import AuthError, UploaderError
 from uploader.followups import FINISHED
+from uploader.names import decodes, not_utf8_message
 from uploader.runner import Summary
 from uploader.watch.policy import Action, Decision, RetryPolicy, decide
 from uploader.watch.scan import is_ignored, release_of, scan
@@ -92,6 +93,7 @@ class Daemon:
         self.processor = processor
         self.journal = journal
         self._emit = emit
+        self._bad_names: set[Path] = set()  # releases whose names are not UTF-8 (told once)
         # Notifications of what was processed (held: the reason); not of releases skipped.
         self._announce = announce or (lambda record, held: None)
         self._load_profiles = load_profiles
@@ -257,6 +259,12 @@ class Daemon:
 
     def _look_up(self, release: Path) -> tuple[ReleaseRecord | None, str] | None:
         """(journal record, current fingerprint), or None when that cannot be read now."""
+        if not decodes(release):
+            # Cannot be journalled, printed or put in a torrent: say so once, leave it be.
+            if release not in self._bad_names:
+                self._bad_names.add(release)
+                log.error("%s", not_utf8_message(release))
+            return None
         try:
             fingerprint = self._fingerprint(release)
             return self.journal.find(str(release.resolve())), fingerprint
