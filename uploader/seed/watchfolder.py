@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Protocol
 
 from uploader.atomic import write_atomic
-from uploader.names import file_name
 from uploader.exceptions import ConfigError, ForbiddenError, TorrentError
+from uploader.names import file_name
 
 
 class DownloadClient(Protocol):
