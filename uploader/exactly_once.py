@@ -16,7 +16,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from uploader.exceptions import (
     ApiError,
@@ -26,6 +26,9 @@ from uploader.exceptions import (
     TransportError,
     UploaderError,
 )
+
+if TYPE_CHECKING:
+    from uploader.api import NekoClient
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,30 @@ def find(client: InfohashLookup, infohashes: Sequence[str], *, in_doubt: bool,
     if in_doubt:
         return lookup_until_answered(client, infohashes, policy=policy, sleep=sleep)
     return skip_upload(client, infohashes)
+
+
+def same_content(client: NekoClient, title: str, group_id: str,
+                 files: Sequence[tuple[str, int]]) -> str | None:
+    """The id of the group's torrent titled `title` whose files (paths and sizes) are exactly
+    `files`, or None. Errors propagate: without an answer, nothing is uploaded."""
+    answer: Any = client.search_torrents(query=title, group_id=group_id, limit=50)
+    results = answer.get("results") if isinstance(answer, dict) else None
+    wanted = sorted((path, int(size)) for path, size in files)
+    for item in results if isinstance(results, list) else []:
+        if not isinstance(item, dict) or item.get("title") != title:
+            continue
+        torrent_id = item.get("id")
+        if not isinstance(torrent_id, str):
+            continue
+        site: Any = client.get_torrent(torrent_id)
+        listed = site.get("files") if isinstance(site, dict) else None
+        if not isinstance(listed, list):
+            continue
+        theirs = sorted((str(f.get("path")), int(f.get("length", -1)))
+                        for f in listed if isinstance(f, dict))
+        if theirs == wanted:
+            return torrent_id
+    return None
 
 
 def upload_once(

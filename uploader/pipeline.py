@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from uploader import journal as J
 from uploader.credits import resolve_new_members
 from uploader.decide import decide, media_problem
-from uploader.exactly_once import Policy, find, upload_once
+from uploader.exactly_once import Policy, find, same_content, upload_once
 from uploader.exceptions import (
     AuthError,
     CancelledError,
@@ -407,6 +407,17 @@ class Pipeline:
 
         if self.cancel.is_set():
             raise CancelledError("shutdown requested — release checked, not uploaded")
+        if prior != J.UPLOADING:
+            # Exactly once without the journal (a fresh CI runner): the same files under
+            # another infohash (a profile edit changed piece size, source or trackers) are
+            # the same release, already on the site.
+            files = [(name, f.size) for name, f in zip(built.files, built.release.files,
+                                                       strict=True)]
+            same = same_content(self.client, meta.title, profile.group.id, files)
+            if same is not None:
+                log.warning("%s: the site has these very files as torrent %s (another "
+                            "infohash) — not uploaded again", prepared.path.name, same)
+                return self._after_upload(prepared, J.EXISTS, same, [], warns=warns)
         upload = upload_body(meta, built.raw, ignore_warnings=decision.ignore_warnings)
 
         def on_attempt(n: int) -> None:
