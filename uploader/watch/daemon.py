@@ -452,6 +452,7 @@ class Daemon:
         except UploaderError as exc:
             log.error("profiles: %s — keeping the last good profiles", exc)
             return
+        profiles = self._keep_last_good(profiles)
         if profiles == self.processor.profiles:
             return
         self.processor.profiles = profiles
@@ -466,6 +467,24 @@ class Daemon:
                     self._ready(path)
             except UploaderError as exc:
                 log.warning("%s: %s", path.name, exc)
+
+    def _keep_last_good(self, loaded: dict[str, Profile]) -> dict[str, Profile]:
+        """A profile that worked and is now broken by an edit keeps working as it was until
+        the file is fixed (a half-saved edit must not stop that group's releases)."""
+        from uploader.profiles.loading import LoadedProfiles
+
+        if not isinstance(loaded, LoadedProfiles):
+            return loaded
+        kept = {name: old for name, old in self.processor.profiles.items()
+                if name in loaded.unusable and name not in loaded}
+        if not kept:
+            return loaded
+        for name in kept:
+            log.error("profile %s: %s — keeping the last good profiles until it is fixed",
+                      name, loaded.unusable[name].error())
+        return LoadedProfiles({**loaded, **kept},
+                              unusable=[u for n, u in loaded.unusable.items() if n not in kept],
+                              problems=loaded.problems)
 
     # -- stopping -----------------------------------------------------------------------------
 
