@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from uploader.exceptions import ApiError, ServerError, TransportError
+from uploader.exceptions import ApiError, RateLimitedError, ServerError, TransportError
 from uploader.languages import Languages, UnknownLanguageError
 from uploader.mediainfo import MediaReport
 from uploader.profiles import Profile, release_fields, render_description, render_title
@@ -100,11 +100,12 @@ def _sort_subtitles(profile: Profile, report: MediaReport, langs: Iterable[str]
 
 
 def _site_cannot_read(exc: ApiError | TransportError) -> bool:
-    """400 (it cannot parse the text), 5xx or no answer: worth falling back to local reading.
-    Anything else (401, 403, 429 after the client's retries) is the pipeline's to handle."""
-    if isinstance(exc, TransportError | ServerError):
+    """No usable answer — 400 (it cannot parse the text), 5xx, 429 after the client's retries,
+    an answer not shaped as documented (200), or none at all: read the media locally instead.
+    A refused key or permission (401, 403) is the pipeline's to handle."""
+    if isinstance(exc, TransportError | ServerError | RateLimitedError):
         return True
-    return exc.status == 400
+    return exc.status in (200, 400)
 
 
 def detect(profile: Profile, report: MediaReport | None, client: MediainfoClient | None,
@@ -121,6 +122,10 @@ def detect(profile: Profile, report: MediaReport | None, client: MediainfoClient
             log.info("%s: the site could not read the mediainfo (%s) — using local detection",
                      report.name, exc)
         else:
+            if not isinstance(answer, dict):  # the client checks shapes; never trust blindly
+                log.info("%s: the site's mediainfo answer is unusable — using local "
+                         "detection", report.name)
+                return _local(profile, report)
             source = f"PUT /upload/mediainfo for {report.name}"
             codec = answer.get("video_codec")
             subs = (_codes(answer.get("sub_langs"), languages, source)
@@ -132,6 +137,10 @@ def detect(profile: Profile, report: MediaReport | None, client: MediainfoClient
                 audio=tuple(dict.fromkeys(_codes(answer.get("audio_langs"), languages,
                                                  source))),
                 subtitles=official, fansub=fansub, source="site")
+    return _local(profile, report)
+
+
+def _local(profile: Profile, report: MediaReport) -> Detected:
     official, fansub = _sort_subtitles(
         profile, report, (*report.subtitle_langs, *report.bitmap_subtitle_langs))
     return Detected(video_codec=report.video_codec, audio=report.audio_langs,

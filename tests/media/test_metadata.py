@@ -146,7 +146,6 @@ class Refusing:
 
 @pytest.mark.parametrize("error", [
     AuthError("refused", status=401),
-    RateLimitedError("slow down", retry_after=3.0, status=429),
     ApiError("forbidden", status=403),
 ])
 def test_other_site_errors_propagate(tmp_path: Path, h264: MediaReport,
@@ -243,3 +242,32 @@ def test_language_lists_stay_within_the_site_limit(tmp_path: Path, h264: MediaRe
     assert len(",".join(merged.audio)) == 255
     assert caplog.messages == [f"{h264.name}: audio language es-es left out — the list would "
                                "pass 256 characters"]
+
+
+def test_rate_limited_after_the_clients_retries_falls_back_to_local(
+        tmp_path: Path, h264: MediaReport) -> None:
+    error = RateLimitedError("slow down", retry_after=3.0, status=429)
+    assert merge(profile(tmp_path), h264, client=Refusing(error)).detected.source == "local"
+
+
+@pytest.mark.parametrize("body", [
+    b"[]",
+    b"{}",
+    b'{"error": false}',
+    b'{"error": false, "data": "ja"}',
+    b'{"error": false, "data": [1, 2]}',
+    b'{"error": true, "message": "no"}',
+    b"<html><body>maintenance</body></html>",
+    b"[" * 100_000,
+])
+def test_an_unusable_200_falls_back_to_local(tmp_path: Path, h264: MediaReport,
+                                             body: bytes) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        kind = "text/html" if body.startswith(b"<") else "application/json"
+        return httpx.Response(200, content=body, headers={"content-type": kind})
+
+    with NekoClient(URL, Secret("k"), transport=httpx.MockTransport(answer), min_interval=0.0,
+                    sleep=lambda _: None, max_attempts=1) as odd:
+        merged = merge(profile(tmp_path), h264, client=odd)
+    assert merged.detected.source == "local"
+    assert merged.audio == ("ja", "en")
