@@ -189,7 +189,8 @@ class Pipeline:
                 built = reuse_torrent(existing, path,
                                       trackers=[list(tier) for tier in profile.trackers],
                                       cache_dir=self.settings.state_dir / "cache",
-                                      progress=self.progress, cancel=self.cancel)
+                                      progress=self.progress, cancel=self.cancel,
+                                      threads=self.settings.threads)
             else:
                 built = build_torrent(
                     path,
@@ -201,6 +202,7 @@ class Pipeline:
                     cache_dir=self.settings.state_dir / "cache",
                     progress=self.progress,
                     cancel=self.cancel,
+                    threads=self.settings.threads,
                 )
             prepared.built = built
             if keep and record.infohash and record.infohash != built.infohash:

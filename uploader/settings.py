@@ -55,6 +55,8 @@ class Settings:
     seed_skip_check: bool = False  # let the client skip its recheck (after our own check)
     # `--set KEY=VALUE`: profile keys overridden for this run (uploader.profiles.overrides).
     overrides: tuple[Override, ...] = ()
+    # `--hash-threads N`; None: the cores this process may use (as mktorrent uses every core).
+    hash_threads: int | None = None
     # `--torrent FILE`: upload this existing .torrent (verified against the data) instead.
     torrent_file: Path | None = None
     # `--notify` / NEKOBT_NOTIFY: apprise URLs told about every outcome (they carry tokens).
@@ -68,6 +70,16 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))
+
+    @property
+    def threads(self) -> int:
+        """Hashing threads: --hash-threads, else the cores this process may run on."""
+        if self.hash_threads is not None:
+            return self.hash_threads
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):  # not on Linux
+            return max(1, os.cpu_count() or 2)
 
     @property
     def torrents_dir(self) -> Path:

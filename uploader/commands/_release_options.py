@@ -24,6 +24,8 @@ def release_options(func: F) -> F:
                      "(default: <state-dir>/torrents)."),
         click.option("--no-detect", is_flag=True,
                      help="Do not add languages/codec detected from the media."),
+        click.option("--hash-threads", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Threads hashing pieces (default: the cores this process may use)."),
         click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
                      help="Override one profile key for this run, e.g. --set level=4, "
                      "--set batch=true, --set languages.audio=[ja,en], "
@@ -63,12 +65,13 @@ def wait_options(func: F) -> F:
 
 def release_settings(settings: Any, profile_name: str | None, ignore_warnings: bool,
                      torrent_dir: Path | None, no_detect: bool,
-                     sets: tuple[str, ...] = ()) -> Any:
+                     sets: tuple[str, ...] = (), hash_threads: int | None = None) -> Any:
     from uploader.profiles.overrides import parse_set
 
     return settings.with_(profile_name=profile_name, ignore_warnings=ignore_warnings,
                           torrent_dir=torrent_dir, detect=not no_detect,
-                          overrides=tuple(parse_set(arg) for arg in sets))
+                          overrides=tuple(parse_set(arg) for arg in sets),
+                          hash_threads=hash_threads)
 
 
 def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> click.Command:
@@ -84,7 +87,8 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
 
     def run(settings: Any, paths: tuple[Path, ...], profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
-            sets: tuple[str, ...], settle: float, settle_max: float, no_wait: bool,
+            sets: tuple[str, ...], hash_threads: int | None, settle: float,
+            settle_max: float, no_wait: bool,
             torrent_file: Path | None, replace: bool = False,
             notify_urls: tuple[str, ...] = (), **seed: Any) -> int:
         from uploader.exceptions import ConfigError
@@ -94,7 +98,7 @@ def release_command(name: str, mode: str, doc: str, *, seeds: bool = False) -> c
             raise ConfigError(f"--torrent {torrent_file}: it describes one release — give "
                               f"exactly one PATH (got {len(paths)})")
         settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
-                                    no_detect, sets)
+                                    no_detect, sets, hash_threads)
         settings = settings.with_(settle=settle, settle_max=settle_max, no_wait=no_wait,
                                   replace=replace, torrent_file=torrent_file)
         if seeds:

@@ -55,7 +55,8 @@ def release_flags(func: F) -> F:
 def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: bool,
             settle: float, jobs: int, replace: bool, profile_name: str | None,
             ignore_warnings: bool, torrent_dir: Path | None, no_detect: bool,
-            sets: tuple[str, ...], notify_urls: tuple[str, ...], **seed: Any) -> int:
+            sets: tuple[str, ...], hash_threads: int | None, notify_urls: tuple[str, ...],
+            **seed: Any) -> int:
     """Upload releases as they appear in DIR (a file, or a folder for a batch), exactly once.
 
     A release is processed once nothing in it has changed for the settle period; temporary
@@ -69,7 +70,7 @@ def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: boo
     from uploader.watch.service import watch
 
     settings = release_settings(settings, profile_name, ignore_warnings, torrent_dir,
-                                no_detect, sets)
+                                no_detect, sets, hash_threads)
     settings = notify_settings(seed_settings(settings, **seed), notify_urls).with_(
         replace=replace)
     return watch(settings, list(dirs), once=once, polling=polling, settle=settle, jobs=jobs)
