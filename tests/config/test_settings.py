@@ -81,7 +81,5 @@ def test_api_url_policy(url: str, ok: bool) -> None:
 
 
 def test_hash_threads_default_to_the_cores_this_process_may_use() -> None:
-    import os
-
     assert Settings().threads == len(os.sched_getaffinity(0))
     assert Settings(hash_threads=3).threads == 3
