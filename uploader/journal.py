@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from uploader.exceptions import JournalError
+from uploader.processes import process_alive, process_started
 from uploader.settings import ensure_private_dir
 
 # Release states. PRODUCT.md fixes the final ones and the in-progress ones `status` may show.
@@ -129,11 +130,18 @@ def _m004_uploads_owner(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE releases ADD COLUMN owner_started TEXT")
 
 
+def _m005_preview(db: sqlite3.Connection) -> None:
+    # A checked release's preview (uploader.preview): the exact POST /upload body without the
+    # torrent, and what the terminal shows beside it. JSON; NULL until checked.
+    db.execute("ALTER TABLE releases ADD COLUMN preview TEXT")
+
+
 MIGRATIONS: list[tuple[str, Callable[[sqlite3.Connection], None]]] = [
     ("001_initial", _m001_initial),
     ("002_bad_torrents", _m002_bad_torrents),
     ("003_seeding", _m003_seeding),
     ("004_uploads_owner", _m004_uploads_owner),
+    ("005_preview", _m005_preview),
 ]
 
 # The `seeding` record's states (PRODUCT.md): confirmed by the client, failed (retried by the
@@ -145,7 +153,7 @@ _FIELDS = (
     "fingerprint", "state", "title", "profile", "infohash", "site_infohash", "torrent_id",
     "torrent_file", "warns", "fails", "upgraded", "error", "permanent", "attempts",
     "waiting_approve", "bad_torrents", "seeding_state", "seeding_client", "seeding_error",
-    "uploaded_at", "owner_pid", "owner_started",
+    "uploaded_at", "owner_pid", "owner_started", "preview",
 )
 
 
@@ -175,6 +183,7 @@ class ReleaseRecord:
     uploaded_at: float | None = None
     owner_pid: int | None = None
     owner_started: str | None = None
+    preview: dict[str, Any] | None = None  # set when checked (uploader.preview)
     created_at: float = 0.0
     updated_at: float = 0.0
 
@@ -198,6 +207,7 @@ class ReleaseRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The `--json` record of PRODUCT.md."""
+        preview = self.preview if self.state == CHECKED else None
         return {
             "path": self.path,
             "status": self.state,
@@ -217,6 +227,9 @@ class ReleaseRecord:
                         "error": self.seeding_error},
             "uploaded_at": _iso(self.uploaded_at) if self.state in DONE else None,
             "updated_at": self.updated_at,
+            # check / dry run: the exact POST /upload body without `torrent`.
+            "payload": preview.get("payload") if preview else None,
+            "detected": preview.get("detected") if preview else None,
         }
 
 
@@ -232,29 +245,6 @@ class Upload:
     def to_json(self) -> dict[str, Any]:
         return {"torrent_id": self.torrent_id, "infohash": self.infohash,
                 "uploaded_at": _iso(self.uploaded_at), "replaced_by": self.replaced_by}
-
-
-def process_started(pid: int) -> str | None:
-    """When process `pid` started (Linux: /proc/<pid>/stat field 22, in clock ticks since
-    boot), telling it from a later process that got the same pid; None elsewhere."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
-        return None
-    fields = stat.rsplit(")", 1)[-1].split()
-    return fields[19] if len(fields) > 19 else None
-
-
-def process_alive(pid: int, started: str | None) -> bool:
-    if started is not None and Path("/proc/self/stat").exists():
-        return process_started(pid) == started
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: alive
-    return True
 
 
 def _iso(epoch: float | None) -> str | None:
@@ -396,6 +386,8 @@ class Journal:
         for key, value in fields.items():
             if key in _LIST_FIELDS:
                 value = json.dumps(list(value), ensure_ascii=False)
+            elif key == "preview" and value is not None:
+                value = json.dumps(value, ensure_ascii=False)
             elif key in ("permanent", "waiting_approve") and value is not None:
                 value = int(bool(value))
             values[key] = value
@@ -507,6 +499,8 @@ def _to_record(row: sqlite3.Row) -> ReleaseRecord:
     for key in _LIST_FIELDS:
         data[key] = json.loads(data[key])
     data["permanent"] = bool(data["permanent"])
+    if data["preview"] is not None:
+        data["preview"] = json.loads(data["preview"])
     if data["waiting_approve"] is not None:
         data["waiting_approve"] = bool(data["waiting_approve"])
     return ReleaseRecord(**data)

@@ -6,10 +6,10 @@ builder thread), since hashing is the slow local part and site calls are mostly 
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from uploader import journal as J
 from uploader.exceptions import CancelledError, ConfigError, UploaderError
+from uploader.output import Output, describe, describe_seeding
 from uploader.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_AUTH = 0, 1, 2, 3
+
+__all__ = ["Summary", "describe", "describe_seeding", "emit", "run_releases"]
 
 
 @dataclass
@@ -79,69 +82,9 @@ def site_settings(settings: Settings) -> Iterator[Settings]:
         server.close()
 
 
-def describe(record: J.ReleaseRecord, api_url: str) -> str:
-    """One human line per release."""
-    name = Path(record.path).name
-    site = api_url.removesuffix("/api/v1")
-    if record.state in (J.UPLOADED, J.EXISTS):
-        extra = " (waiting for staff approval)" if record.waiting_approve else ""
-        verb = "uploaded" if record.state == J.UPLOADED else "already on the site"
-        if record.state == J.EXISTS and record.uploaded_at is not None:
-            extra = f" (uploaded {_when(record.uploaded_at)}){extra}"
-        lines = [f"{verb}: {name} → {site}/torrents/{record.torrent_id}{extra}"]
-        if record.title and record.title != Path(name).stem:
-            lines.append(f"  title: {record.title}")
-        if record.upgraded:
-            lines.append(f"  marked upgraded: {', '.join(record.upgraded)}")
-        if record.bad_torrents:
-            lines.append(f"  not allowed to mark as upgraded: {', '.join(record.bad_torrents)}")
-        if record.torrent_file:
-            lines.append(f"  torrent file: {record.torrent_file}")
-        seeding = describe_seeding(record)
-        if seeding:
-            lines.append(f"  {seeding}")
-        only_seeding = record.seeding_state == J.SEED_FAILED and (
-            record.error or "").startswith("uploaded, but seeding:")
-        if record.error and not only_seeding:
-            lines.append(f"  {record.error}")
-        return "\n".join(lines)
-    if record.state == J.CHECKED:
-        lines = [f"checked: {name} — the site's checks passed", f"  title: {record.title}"]
-        lines += [f"  warning (accepted): {w}" for w in record.warns]
-        return "\n".join(lines)
-    lines = [f"{record.state}: {name}"]
-    lines += [f"  fail: {f}" for f in record.fails]
-    lines += [f"  warning: {w}" for w in record.warns]
-    if record.error and not record.fails:
-        lines.append(f"  {record.error}")
-    return "\n".join(lines)
-
-
-def _when(epoch: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def describe_seeding(record: J.ReleaseRecord) -> str | None:
-    """The seeding follow-up in plain words (None when no client or watch folder is set)."""
-    where = record.seeding_client or "the client"
-    if record.seeding_state == J.SEEDING:
-        return f"seeding: confirmed by {where}"
-    if record.seeding_state == J.SEED_PENDING:
-        return f"seeding: handed to {where}, not confirmed"
-    if record.seeding_state == J.SEED_FAILED:
-        return (f"NOT SEEDING: {record.seeding_error} — the next run retries the handoff "
-                "(never the upload)")
-    return None
-
-
 def emit(record: J.ReleaseRecord, settings: Settings, out: TextIO) -> None:
-    if settings.json:
-        out.write(json.dumps(record.to_json(), ensure_ascii=False) + "\n")
-    else:
-        out.write(describe(record, settings.api_url) + "\n")
-    out.flush()
+    """One release's output (a JSON line with --json): `Output.record` without the terminal."""
+    Output(out, json_mode=settings.json, api_url=settings.api_url).record(record)
 
 
 def run_releases(
@@ -177,18 +120,22 @@ def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: st
     from uploader.torrent.progress import progress_bar
 
     summary = Summary()
+    started = time.monotonic()
     with Journal.in_state_dir(settings.state_dir) as journal, \
             progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
                          ) as progress, Announcer(settings, lambda: profiles) as announcer:
+        output = Output(out, json_mode=settings.json, api_url=settings.api_url,
+                        pause=getattr(progress, "paused", None))
         pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
                             progress=progress)
         for record, error in _pipelined(pipeline, paths, mode):
             summary.records.append(record)
             if isinstance(error, ConfigError):
                 summary.config_errors += 1
-            emit(record, settings, out)
+            output.record(record)  # in argument order: _pipelined yields in order
             if mode == UPLOAD:
                 announcer.record(record)  # queued: a slow notifier never holds up the next
+        output.summary(summary, time.monotonic() - started)
     return summary.exit_code()
 
 
@@ -207,7 +154,10 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
         where = str(path.resolve())
         return Prepared(Path(where), J.ReleaseRecord(id=0, path=where, state=J.FAILED),
                         error=exc)
-    return pipeline.prepare(path)
+    from uploader.torrent.progress import labelled
+
+    with labelled(path.name):  # the name on its hashing bar
+        return pipeline.prepare(path)
 
 
 def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str

@@ -88,7 +88,7 @@ def test_rerun_reports_exists_with_its_id_and_upload_time(world: World) -> None:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(int(stored.uploaded_at) / 1000))
     url = world.server.url.removesuffix("/api/v1")
     assert human.out.splitlines()[0] == (
-        f"already on the site: {V2} → {url}/torrents/{uploaded['torrent_id']} "
+        f"exists: {V2.removesuffix('.mkv')} → {url}/torrents/{uploaded['torrent_id']} "
         f"(uploaded {when})")
     assert len(world.posts()) == 1
 

@@ -47,7 +47,7 @@ def test_lifecycle_recorded_and_reopened(tmp_path: Path) -> None:
         ]
         assert journal.events(again.id)[-1].detail == {"answer": {"id": "123456789012345678"}}
         assert journal.applied_migrations() == ["001_initial", "002_bad_torrents", "003_seeding",
-                                                "004_uploads_owner"]
+                                                "004_uploads_owner", "005_preview"]
 
 
 def test_json_record_has_product_schema(tmp_path: Path) -> None:
@@ -139,14 +139,14 @@ def test_a_journal_from_an_older_version_is_migrated_in_place(tmp_path: Path) ->
     old.close()
     with j.Journal(path) as journal:
         assert journal.applied_migrations() == ["001_initial", "002_bad_torrents", "003_seeding",
-                                                "004_uploads_owner"]
+                                                "004_uploads_owner", "005_preview"]
         (record,) = journal.releases()
         assert (record.path, record.state, record.bad_torrents) == ("/old", "uploaded", [])
         journal.update(record.id, bad_torrents=["9"])
         assert journal.get(record.id).to_json()["bad_torrents"] == ["9"]
     with j.Journal(path) as journal:  # applied once: reopening changes nothing
         assert journal.applied_migrations() == ["001_initial", "002_bad_torrents", "003_seeding",
-                                                "004_uploads_owner"]
+                                                "004_uploads_owner", "005_preview"]
 
 
 def test_a_damaged_journal_is_a_clear_error(tmp_path: Path) -> None:

@@ -18,24 +18,58 @@ from uploader.urls import DEFAULT_API_URL
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def common_options(func: F) -> F:
-    """--api-url, --profiles, --state-dir, --json, --sandbox, -v/-q (each also from env)."""
-    options = [
-        click.option("--api-url", envvar="NEKOBT_API_URL", default=DEFAULT_API_URL,
-                     show_default=True, help="nekoBT API base URL (env NEKOBT_API_URL)."),
-        click.option("--profiles", "profiles_dir", envvar="NEKOBT_PROFILES", default="profiles",
-                     type=click.Path(file_okay=False, path_type=Path), show_default=True,
-                     help="Folder of group profiles (env NEKOBT_PROFILES)."),
-        click.option("--state-dir", envvar="NEKOBT_STATE_DIR", default=None,
-                     type=click.Path(file_okay=False, path_type=Path),
-                     help="Journal and caches (env NEKOBT_STATE_DIR; default: user state dir)."),
-        click.option("--json", "json_", is_flag=True,
-                     help="One JSON object per release on stdout; logs on stderr."),
-        click.option("--sandbox", is_flag=True,
-                     help="Run against an embedded sandbox API (no account needed)."),
-        click.option("-v", "--verbose", count=True, help="More log detail on stderr."),
-        click.option("-q", "--quiet", count=True, help="Less log detail on stderr."),
-    ]
+# The shared options by the name a command asks for them with (`settings_command_using`),
+# in the order `--help` lists them, and the parameters each passes to the callback.
+SHARED_OPTIONS: dict[str, tuple[str, ...]] = {
+    "api_url": ("api_url",),
+    "profiles": ("profiles_dir",),
+    "state_dir": ("state_dir",),
+    "json": ("json_",),
+    "sandbox": ("sandbox",),
+    "verbosity": ("verbose", "quiet"),
+}
+# What a command that does not offer an option gets in its place.
+_UNOFFERED: dict[str, Any] = {"api_url": DEFAULT_API_URL, "profiles_dir": Path("profiles"),
+                              "state_dir": None, "json_": False, "sandbox": False,
+                              "verbose": 0, "quiet": 0}
+
+
+def _shared_option(name: str) -> list[Callable[[Any], Any]]:
+    """The click decorators of one shared option (made afresh for each command)."""
+    if name == "api_url":
+        return [click.option("--api-url", envvar="NEKOBT_API_URL", default=DEFAULT_API_URL,
+                             show_default=True, help="nekoBT API base URL (env NEKOBT_API_URL).")]
+    if name == "profiles":
+        return [click.option("--profiles", "profiles_dir", envvar="NEKOBT_PROFILES",
+                             default="profiles", show_default=True,
+                             type=click.Path(file_okay=False, path_type=Path),
+                             help="Folder of group profiles (env NEKOBT_PROFILES).")]
+    if name == "state_dir":
+        return [click.option("--state-dir", envvar="NEKOBT_STATE_DIR", default=None,
+                             type=click.Path(file_okay=False, path_type=Path),
+                             help="Journal and caches (env NEKOBT_STATE_DIR; default: user "
+                                  "state dir).")]
+    if name == "json":
+        return [click.option("--json", "json_", is_flag=True,
+                             help="One JSON object per release on stdout; logs on stderr.")]
+    if name == "sandbox":
+        return [click.option("--sandbox", is_flag=True,
+                             help="Run against an embedded sandbox API (no account needed).")]
+    if name == "verbosity":
+        return [click.option("-v", "--verbose", count=True, help="More log detail on stderr."),
+                click.option("-q", "--quiet", count=True, help="Less log detail on stderr.")]
+    raise ValueError(f"shared option {name!r}: unknown — one of {', '.join(SHARED_OPTIONS)}")
+
+
+def common_options(func: F, uses: tuple[str, ...] = tuple(SHARED_OPTIONS)) -> F:
+    """Add the shared options named in `uses` (default all: --api-url, --profiles,
+    --state-dir, --json, --sandbox, -v/-q), each also read from the environment."""
+    unknown = set(uses) - set(SHARED_OPTIONS)
+    if unknown:
+        raise ValueError(f"shared options {sorted(unknown)}: unknown — use names of "
+                         f"{', '.join(SHARED_OPTIONS)}")
+    options = [option for name in SHARED_OPTIONS if name in uses
+               for option in _shared_option(name)]
     for option in reversed(options):
         func = option(func)
     return func
@@ -50,10 +84,13 @@ def build_settings(
     sandbox: bool,
     verbose: int,
     quiet: int,
+    read_key: bool = True,
     **extra: Any,
 ) -> Settings:
-    """Settings from the parsed options plus the API key from the environment."""
-    key = read_api_key(os.environ.get("NEKOBT_API_KEY"), os.environ.get("NEKOBT_API_KEY_FILE"))
+    """Settings from the parsed options plus the API key from the environment (unless
+    `read_key` is false: a command that never talks to the site does not read it)."""
+    key = (read_api_key(os.environ.get("NEKOBT_API_KEY"), os.environ.get("NEKOBT_API_KEY_FILE"))
+           if read_key else None)
     kwargs: dict[str, Any] = {
         "api_url": api_url,
         "api_key": key,
@@ -66,7 +103,7 @@ def build_settings(
     if state_dir is not None:
         kwargs["state_dir"] = state_dir
     settings = Settings(**kwargs)
-    setup_logging(settings.verbosity)
+    setup_logging(settings.verbosity, json_mode=settings.json)
     return settings
 
 
@@ -77,16 +114,19 @@ def read_seed_password() -> Secret | None:
                        "NEKOBT_SEED_PASSWORD_FILE", "the password")
 
 
-def setup_logging(verbosity: int) -> None:
-    level = {-2: logging.ERROR, -1: logging.WARNING, 0: logging.INFO}.get(
-        verbosity, logging.DEBUG if verbosity > 0 else logging.CRITICAL
+def setup_logging(verbosity: int, *, json_mode: bool = False) -> None:
+    """Logs on stderr: warnings and errors by default (`warning: ...`), -v info, -vv debug
+    with times and logger names; -q errors only. Coloured on a terminal (not with --json)."""
+    from uploader.output import log_handlers
+
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(
+        verbosity, logging.DEBUG if verbosity > 1 else logging.CRITICAL
     )
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        datefmt="%H:%M:%S",
-        force=True,
-    )
+    logging.basicConfig(level=level, handlers=log_handlers(verbosity, json_mode=json_mode),
+                        force=True)
+    if verbosity == 0:
+        # A wait must say why, or a run looks hung: "waiting for X: still being written".
+        logging.getLogger("uploader.watch.settle").setLevel(logging.INFO)
     if verbosity < 2:
         # httpx logs every request URL at INFO; keep that for -vv.
         logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -111,17 +151,27 @@ def refuse_sandbox_with_api_url(ctx: click.Context) -> None:
 
 
 def settings_command(func: F) -> F:
-    """Decorator: add common options and pass a built `Settings` as the first argument."""
+    """Decorator: add every shared option and pass a built `Settings` as the first argument."""
+    return settings_command_using(*SHARED_OPTIONS)(func)
 
-    @common_options
-    @functools.wraps(func)
-    def wrapper(api_url: str, profiles_dir: Path, state_dir: Path | None, json_: bool,
-                sandbox: bool, verbose: int, quiet: int, **kwargs: Any) -> Any:
-        if sandbox:
-            refuse_sandbox_with_api_url(click.get_current_context())
-        settings = build_settings(api_url=api_url, profiles_dir=profiles_dir,
-                                  state_dir=state_dir, json_=json_, sandbox=sandbox,
-                                  verbose=verbose, quiet=quiet)
-        return func(settings, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+def settings_command_using(*uses: str) -> Callable[[F], F]:
+    """Decorator: add only the shared options named in `uses` (keys of `SHARED_OPTIONS`) and
+    pass a built `Settings` as the first argument. An option a command does not offer takes
+    its default, so `--help` lists only what changes what the command does. The API key is
+    read only by commands that talk to a site (those offering --api-url)."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(**kwargs: Any) -> Any:
+            shared = dict(_UNOFFERED)
+            shared.update((param, kwargs.pop(param)) for name in uses
+                          for param in SHARED_OPTIONS[name])
+            if shared["sandbox"]:
+                refuse_sandbox_with_api_url(click.get_current_context())
+            settings = build_settings(**shared, read_key="api_url" in uses)
+            return func(settings, **kwargs)
+
+        return common_options(wrapper, uses)  # type: ignore[return-value]
+
+    return decorate

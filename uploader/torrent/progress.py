@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,17 +42,37 @@ def _ignore(_: Progress) -> None:
     return None
 
 
-class TerminalProgress:
-    """A long-lived progress callback for a terminal: one bar per hashing run.
+_label = threading.local()
+_bars: weakref.WeakSet[TerminalProgress] = weakref.WeakSet()
 
-    Each build reports from 0 up to its total; a report with `done == total` finishes the
+
+@contextmanager
+def labelled(name: str) -> Iterator[None]:
+    """Name the bar of the hashing done by this thread inside the block (the release); the
+    bar goes when the block ends, even if the last report never said `done == total`."""
+    before = getattr(_label, "name", None)
+    _label.name = name
+    try:
+        yield
+    finally:
+        _label.name = before
+        for bar in list(_bars):
+            bar.end_thread(threading.get_ident())
+
+
+class TerminalProgress:
+    """A long-lived progress callback for a terminal: one bar per hashing run and thread.
+
+    Each build reports from 0 up to its total; a report with `done == total` finishes its
     bar, and a report that goes backwards (the next release, or a retry after a failure)
-    starts a new one. Safe to call from a build thread. Draws without a refresh thread, so
-    nothing is left running if a build dies half-way; `close()` clears a bar left open.
+    starts a new one. Builds in several threads (the daemon's --jobs) get a bar each, named
+    by `labelled`. Draws without a refresh thread, so nothing is left running if a build
+    dies half-way; `close()` clears what is left. `paused()` clears the bars while something
+    else writes to the same terminal (a result line on stdout).
     """
 
     def __init__(self, stream: IO[str], description: str = "Hashing") -> None:
-        from rich.console import Console  # lazily: rich is heavy and only needed on a terminal
+        # Lazily: rich is heavy and only needed on a terminal.
         from rich.progress import (
             BarColumn,
             DownloadColumn,
@@ -61,42 +82,87 @@ class TerminalProgress:
         )
         from rich.progress import Progress as RichProgress
 
-        self._lock = threading.Lock()
+        from uploader.output import console_for
+
+        self._lock = threading.RLock()
         self._bar = RichProgress(
             TextColumn("{task.description}"),
             BarColumn(),
             DownloadColumn(binary_units=True),
             TransferSpeedColumn(),
             TimeRemainingColumn(),
-            console=Console(file=stream),
+            console=console_for(stream),
             transient=True,
             auto_refresh=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._description = description
-        self._task: TaskID | None = None
-        self._last = -1
+        self._tasks: dict[int, tuple[TaskID, int]] = {}  # thread -> (task, last done)
+        self._shown = False
+        self._paused = 0
+        _bars.add(self)
 
     def __call__(self, p: Progress) -> None:
+        thread = threading.get_ident()
         with self._lock:
-            if self._task is not None and p.done < self._last:
-                self._finish()
-            if self._task is None:
-                self._bar.start()
-                self._task = self._bar.add_task(self._description, total=p.total)
-            self._bar.update(self._task, completed=p.done, total=p.total, refresh=True)
-            self._last = p.done
+            task, last = self._tasks.get(thread, (None, -1))
+            if task is not None and p.done < last:
+                self._finish(thread)
+                task = None
+            if task is None:
+                name = getattr(_label, "name", None)
+                label = f"{self._description} {name}" if name else self._description
+                task = self._bar.add_task(label, total=p.total)
+                self._show()
+            self._tasks[thread] = (task, p.done)
+            self._bar.update(task, completed=p.done, total=p.total)
+            if self._shown:
+                self._bar.refresh()
             if p.done >= p.total:
-                self._finish()
+                self._finish(thread)
 
-    def _finish(self) -> None:
-        if self._task is not None:
-            self._bar.remove_task(self._task)
+    def _show(self) -> None:
+        if not self._shown and not self._paused:
+            self._bar.start()
+            self._shown = True
+
+    def _hide(self) -> None:
+        if self._shown:
             self._bar.stop()
-        self._task, self._last = None, -1
+            self._shown = False
+
+    def _finish(self, thread: int) -> None:
+        found = self._tasks.pop(thread, None)
+        if found is not None:
+            self._bar.remove_task(found[0])
+        if not self._tasks:
+            self._hide()
+
+    def end_thread(self, thread: int) -> None:
+        """The build in `thread` is over: remove its bar."""
+        with self._lock:
+            self._finish(thread)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No bar on the terminal inside the block; shown again after it."""
+        with self._lock:
+            self._paused += 1
+            self._hide()
+            try:
+                yield
+            finally:
+                self._paused -= 1
+                if self._tasks:
+                    self._show()
+                    self._bar.refresh()
 
     def close(self) -> None:
         with self._lock:
-            self._finish()
+            for thread in list(self._tasks):
+                self._finish(thread)
+            self._hide()
 
 
 def _quiet(stream: IO[str] | None, json_mode: bool) -> tuple[IO[str], bool]:

@@ -25,6 +25,8 @@ from uploader.watch.daemon import Daemon, WatchOptions
 
 if TYPE_CHECKING:
     from uploader.api import NekoClient
+    from uploader.journal import ReleaseRecord
+    from uploader.pipeline import Pipeline, Prepared
     from uploader.profiles import Profile
 
 
@@ -69,6 +71,10 @@ def watch(
     if settings.verbosity < 2:
         # watchdog logs every inotify event at DEBUG; keep that for -vv.
         logging.getLogger("watchdog").setLevel(logging.INFO)
+    if settings.verbosity == 0:
+        # A daemon's log is its events (watching, complete, building, publishing, retry):
+        # one line each by default, as journald wants them; the pipeline's details need -v.
+        logging.getLogger("uploader.watch").setLevel(logging.INFO)
     profiles = load_profiles(settings.profiles_dir, strict=False)
     stdout = out or sys.stdout
     cancel = threading.Event()
@@ -90,13 +96,18 @@ def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
          profiles: dict[str, Profile], stdout: TextIO, cancel: threading.Event,
          announcer: Announcer, *, once: bool, polling: bool, settle: float, jobs: int) -> int:
     from uploader.journal import Journal
+    from uploader.output import Output
     from uploader.pipeline import Pipeline
     from uploader.profiles import load_profiles
-    from uploader.runner import emit
+    from uploader.torrent.progress import progress_bar
 
-    with Journal.in_state_dir(site.state_dir) as journal:
+    with Journal.in_state_dir(site.state_dir) as journal, \
+            progress_bar("Hashing", json_mode=site.json or site.verbosity < 0) as progress:
         pipeline = Pipeline(site, client, journal, profiles, cancel=cancel,
-                            sleep=cancellable_sleep(cancel))
+                            sleep=cancellable_sleep(cancel), progress=progress)
+        # On a terminal: a hashing bar per release; off it: one line per result, no colour.
+        output = Output(stdout, json_mode=site.json, api_url=site.api_url, compact=True,
+                        pause=getattr(progress, "paused", None))
         options = WatchOptions(
             roots, settle=settle, jobs=jobs, once=once, polling=polling,
             profiles_dir=site.profiles_dir,
@@ -104,8 +115,7 @@ def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
             replace=site.replace,
         )
         announcer.profiles = lambda: pipeline.profiles  # reloaded profiles included
-        daemon = Daemon(options, pipeline, journal,
-                        emit=lambda record: emit(record, site, stdout),
+        daemon = Daemon(options, Labelled(pipeline), journal, emit=output.record,
                         announce=lambda record, held: announcer.record(record, held=held),
                         load_profiles=lambda: load_profiles(site.profiles_dir, strict=False))
         if not once:
@@ -120,6 +130,31 @@ def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
         if daemon.abandoned:
             _leave_now(code, stdout)
     return code
+
+
+class Labelled:
+    """The pipeline as the daemon's processor, each release's name on its hashing bar."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.cancel = pipeline.cancel
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        return self.pipeline.profiles
+
+    @profiles.setter
+    def profiles(self, profiles: dict[str, Profile]) -> None:
+        self.pipeline.profiles = profiles  # reloaded by the daemon
+
+    def prepare(self, path: Path) -> Prepared:
+        from uploader.torrent.progress import labelled
+
+        with labelled(path.name):
+            return self.pipeline.prepare(path)
+
+    def publish(self, prepared: Prepared, mode: str) -> ReleaseRecord:
+        return self.pipeline.publish(prepared, mode)
 
 
 def _leave_now(code: int, out: TextIO) -> None:
