@@ -374,9 +374,13 @@ class Pipeline:
                 # keeps `uploaded` (its follow-ups depend on it); the report says `exists`.
                 return dataclasses.replace(done, state=J.EXISTS)
 
-        # From here on the torrent just built is the one the site is asked about.
-        self.journal.update(record.id, state=J.CHECKING, infohash=built.infohash,
-                            torrent_file=str(prepared.torrent_file))
+        # `check` of a release already uploaded, or in doubt, must not touch what exactly-once
+        # relies on: its outcome is shown and journalled as an event, its state kept.
+        hold = mode == CHECK and prior in (J.UPLOADING, J.UPLOADED, J.EXISTS)
+        if not hold:
+            # From here on the torrent just built is the one the site is asked about.
+            self.journal.update(record.id, state=J.CHECKING, infohash=built.infohash,
+                                torrent_file=str(prepared.torrent_file))
         meta = release_meta(profile, prepared.path, built, prepared.report, client=self.client,
                             detect=self.settings.detect, languages=self.languages)
         meta = resolve_new_members(self.client, meta)
@@ -395,6 +399,18 @@ class Pipeline:
         upgrade_ids = torrent_ids(checks.get("upgraded_torrents") or [])
         if prepared.replaces and prepared.replaces not in upgrade_ids:
             upgrade_ids.append(prepared.replaces)
+        if hold:
+            from uploader.preview import build_preview
+
+            self.journal.record(record.id, "checked_again", {"fails": fails, "warns": warns})
+            shown = dataclasses.replace(self.journal.get(record.id), fails=fails, warns=warns,
+                                        infohash=built.infohash,
+                                        torrent_file=str(prepared.torrent_file))
+            if not decision.ok:
+                return dataclasses.replace(shown, state=J.REJECTED, error=decision.reason())
+            return dataclasses.replace(
+                shown, state=J.CHECKED, error=None, upgraded=upgrade_ids,
+                preview=build_preview(meta, built, ignore_warnings=decision.ignore_warnings))
         if not decision.ok:
             return self.journal.update(record.id, state=J.REJECTED, fails=fails, warns=warns,
                                        error=decision.reason(), permanent=True)

@@ -48,3 +48,17 @@ def test_other_files_under_the_same_title_are_still_uploaded(world: World) -> No
     assert second["status"] == "uploaded", again.err
     assert len(world.posts()) == 2
     assert second["torrent_id"] != first.records()[0]["torrent_id"]
+
+
+def test_check_after_upload_keeps_the_journals_uploaded_state(world: World) -> None:
+    release = world.release(V2)
+    first = world.cli("upload", "--json", str(release))
+    assert first.code == 0, first.err
+    check = world.cli("check", "--json", "--ignore-warnings", str(release))
+    assert check.records()[0]["status"] == "checked", check.err
+    (status,) = world.cli("status", "--json").records()
+    assert (status["status"], status["torrent_id"]) == (
+        "uploaded", first.records()[0]["torrent_id"])
+    again = world.cli("upload", "--json", str(release))
+    assert again.records()[0]["status"] == "exists"
+    assert len(world.posts()) == 1
