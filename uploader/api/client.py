@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from uploader.api import errors
+from uploader.api import answers, errors, limits
 from uploader.api.bodies import (
     BulkEdit,
     ChecksRequest,
@@ -56,7 +56,7 @@ from uploader.api.models import (
 )
 from uploader.api.retry import RetryPolicy
 from uploader.api.session import Session
-from uploader.exceptions import ChecksError, ConfigError, NotFoundError
+from uploader.exceptions import ApiError, ChecksError, ConfigError, NotFoundError
 from uploader.secret import Secret
 
 # The AnimeTosho endpoint may hold a request for up to 60 s while the site fetches.
@@ -74,6 +74,10 @@ def _seg(value: str, what: str = "id") -> str:
     return quote(value, safe="@")
 
 
+def _default_limits() -> limits.ClientLimits:
+    return limits.DEFAULT_LIMITS  # read at each construction: one switch for a whole process
+
+
 def _ids(ids: Sequence[str]) -> list[str]:
     return [_seg(i, "torrent id") for i in ids]
 
@@ -83,7 +87,9 @@ class NekoClient:
 
     `transport` is httpx's hook: tests and the sandbox answer in-process through
     `httpx.MockTransport`. `sleep` and `clock` drive retries and the limiter (tests pass a
-    fake clock). `timeout` is the read timeout in seconds; connecting gets at most 10 s.
+    fake clock). `timeout` is the longest wait for any one read, in seconds; `limits`
+    (default `limits.DEFAULT_LIMITS`) the total deadline of each request, sized to it, the
+    time connecting may take, and the caps on answers (see `uploader.api.limits`).
     """
 
     def __init__(
@@ -93,6 +99,7 @@ class NekoClient:
         *,
         transport: httpx.BaseTransport | None = None,
         timeout: float = 30.0,
+        limits: limits.ClientLimits | None = None,
         max_attempts: int = 5,
         max_wait: float = 120.0,
         min_interval: float = 0.2,
@@ -104,6 +111,7 @@ class NekoClient:
             api_key,
             transport=transport,
             timeout=timeout,
+            limits=limits if limits is not None else _default_limits(),
             policy=RetryPolicy(max_attempts=max_attempts, max_wait=max_wait),
             limiter=RateLimiter(min_interval, clock=clock, sleep=sleep),
             sleep=sleep,
@@ -136,6 +144,12 @@ class NekoClient:
     def _ok(self, method: str, path: str, *, retry_safe: bool, **kw: Any) -> None:
         self._session.envelope(method, path, retry_safe=retry_safe, **kw)
 
+    def _checked(self, data: Any, problem: str | None, method: str, path: str) -> Any:
+        """`data` when its shape is what the reference documents (`answers`), else ApiError."""
+        if problem is not None:
+            self._session.fail(problem, 200, data, method, path)
+        return data
+
     # --- announcements -------------------------------------------------------------------
 
     def get_announcements(self) -> list[Announcement]:
@@ -144,7 +158,9 @@ class NekoClient:
     # --- groups --------------------------------------------------------------------------
 
     def get_group(self, group_id: str) -> Group:
-        return cast(Group, self._get(f"/groups/{_seg(group_id, 'group id')}", dict))
+        path = f"/groups/{_seg(group_id, 'group id')}"
+        data = self._get(path, dict)
+        return cast(Group, self._checked(data, answers.group_problem(data), "GET", path))
 
     def search_groups(
         self,
@@ -231,7 +247,9 @@ class NekoClient:
     # --- torrents ------------------------------------------------------------------------
 
     def get_torrent(self, torrent_id: str) -> Torrent:
-        return cast(Torrent, self._get(f"/torrents/{_seg(torrent_id, 'torrent id')}", dict))
+        path = f"/torrents/{_seg(torrent_id, 'torrent id')}"
+        data = self._get(path, dict)
+        return cast(Torrent, self._checked(data, answers.torrent_problem(data), "GET", path))
 
     def edit_torrent(self, torrent_id: str, edit: TorrentEdit) -> None:
         """Edit fields use singular language names: `audio_lang`, `sub_lang`, `fsub_lang`."""
@@ -260,20 +278,21 @@ class NekoClient:
         """The .torrent; private (your passkey in the announce) unless `public=True`."""
         return self._session.raw(
             "GET", f"/torrents/{_seg(torrent_id, 'torrent id')}/download", retry_safe=True,
-            params={"public": True if public else None})
+            params={"public": True if public else None}, answer="file")
 
     def bulk_download(self, ids: Sequence[str], public: bool = False) -> bytes:
         """A ZIP of .torrent files (max 500), ids in the query string."""
         return self._session.raw(
             "GET", "/torrents/bulk/download", retry_safe=True,
-            params={"ids": _ids(ids), "public": True if public else None})
+            params={"ids": _ids(ids), "public": True if public else None}, answer="archive")
 
     def bulk_download_patch(self, ids: Sequence[str], public: bool = False) -> bytes:
         """The same ZIP, ids in a JSON body (no URL length limit)."""
         body: dict[str, Any] = {"ids": _ids(ids)}
         if public:
             body["public"] = True
-        return self._session.raw("PATCH", "/torrents/bulk/download", retry_safe=True, body=body)
+        return self._session.raw("PATCH", "/torrents/bulk/download", retry_safe=True, body=body,
+                                 answer="archive")
 
     def bulk_edit(self, ids: Sequence[str], edit: BulkEdit) -> None:
         """Edit up to 250 torrents; ChecksError.bad_torrents names any you may not edit."""
@@ -303,34 +322,59 @@ class NekoClient:
         return cast(TorrentSearchResult, self._get("/torrents/search", dict, **params))
 
     def find_by_infohash(self, infohash: str) -> str | None:
-        """The id of the torrent with this v1 infohash (40 hex), or None if the site has none."""
+        """The id of the torrent with this v1 infohash (40 hex), or None if the site has none.
+
+        None only for the site's definite `"infohash_match": null`. An answer that cannot be
+        read (not JSON, no `infohash_match`, an object or `true` in it, too large) raises
+        TransportError with `sent=True`, as a lost answer does: exactly-once asks again, and
+        never reads it as "not there"."""
         infohash = infohash.strip().lower()
         if not _INFOHASH.fullmatch(infohash):
             raise ValueError(f"infohash {infohash!r}: expected 40 hex digits")
-        match = self.search_torrents(query=infohash).get("infohash_match")
-        return str(match) if match is not None else None
+        try:
+            data = self.search_torrents(query=infohash)
+            self._checked(data, answers.search_problem(cast(dict[str, Any], data)), "GET",
+                          "/torrents/search")
+        except ApiError as exc:
+            if errors.is_bad_answer(exc):
+                raise errors.bad_answer_lost(exc) from None
+            raise
+        match = data.get("infohash_match")
+        return answers.torrent_id(match) if match is not None else None
 
     # --- upload --------------------------------------------------------------------------
 
     def upload(self, req: UploadRequest) -> str:
         """Upload; returns the new torrent's id. Never retried: on a TransportError with
-        `sent=True` the upload may exist — look its infohash up before trying again."""
+        `sent=True` the upload may exist — look its infohash up before trying again. A 2xx
+        answer without a usable id (not JSON, no `data`, an id that is an object or `true`)
+        is such a TransportError too: the site may well have stored the upload."""
         body = checked_body(req, UploadRequest, what="upload")
-        data = self._session.data("POST", "/upload", dict, body=body, retry_safe=False)
-        torrent_id = data.get("id")
-        if not isinstance(torrent_id, str | int) or isinstance(torrent_id, bool):
-            self._session.fail("the answer has no torrent id", 200, data, "POST", "/upload")
-        return str(torrent_id)
+        try:
+            data = self._session.data("POST", "/upload", dict, body=body, retry_safe=False)
+            torrent_id = answers.torrent_id(data.get("id"))
+            if torrent_id is None:
+                got = "missing" if data.get("id") is None else repr(data.get("id"))[:40]
+                self._session.fail(f"no torrent id in `data` ({got})", 200, data, "POST",
+                                   "/upload")
+        except ApiError as exc:
+            if errors.is_bad_answer(exc):
+                raise errors.bad_answer_lost(exc) from None
+            raise
+        return torrent_id
 
     def upload_checks(self, req: ChecksRequest) -> ChecksResult:
         body = checked_body(req, ChecksRequest, what="upload_checks")
-        return cast(ChecksResult, self._session.data(
-            "PUT", "/upload/checks", dict, body=body, retry_safe=True))
+        data = self._session.data("PUT", "/upload/checks", dict, body=body, retry_safe=True)
+        return cast(ChecksResult, self._checked(data, answers.checks_problem(data), "PUT",
+                                                "/upload/checks"))
 
     def extract_mediainfo(self, mediainfo: str | MediainfoJson) -> MediainfoResult:
         """Mediainfo text, or its JSON as an object (never a JSON string)."""
-        return cast(MediainfoResult, self._session.data(
-            "PUT", "/upload/mediainfo", dict, body={"mediainfo": mediainfo}, retry_safe=True))
+        data = self._session.data("PUT", "/upload/mediainfo", dict,
+                                  body={"mediainfo": mediainfo}, retry_safe=True)
+        return cast(MediainfoResult, self._checked(data, answers.mediainfo_problem(data), "PUT",
+                                                   "/upload/mediainfo"))
 
     # --- users ---------------------------------------------------------------------------
 
@@ -347,6 +391,13 @@ class NekoClient:
         except NotFoundError:
             # `@me` always exists where the API is: a 404 means the URL is not the API's.
             raise errors.no_api_there(self.base_url, "404", self._session.key) from None
+        except ApiError as exc:
+            if not errors.is_bad_answer(exc):
+                raise
+            # Too large, or an encoding not asked for: no nekoBT API answers @me like that.
+            problem = exc.message.split(f"{errors.BAD_ANSWER} (", 1)[-1].rsplit(") — ", 1)[0]
+            raise errors.no_api_there(self.base_url, f"{exc.status} with {problem}",
+                                      self._session.key) from None
         body = errors.json_body(response)
         data = body.get("data") if body is not None and body.get("error") is not True else None
         if not isinstance(data, dict) or not data.get("id"):

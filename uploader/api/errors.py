@@ -15,7 +15,6 @@ header could not carry the key out.
 
 from __future__ import annotations
 
-import json
 import math
 import socket
 import time
@@ -26,6 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from uploader.api.answers import decode_json
+from uploader.api.limits import DEFAULT_LIMITS
 from uploader.exceptions import (
     ApiError,
     AuthError,
@@ -132,17 +133,25 @@ def _kind_of(exc: Exception) -> _Kind:
 
 
 def from_httpx(exc: Exception, *, method: str, path: str, key: Secret | None,
-               base_url: str | None = None) -> UploaderError:
+               base_url: str | None = None, deadline: float | None = None) -> UploaderError:
     """Translate one httpx exception raised while sending `method path`.
 
     With `base_url`, a site that could not be reached is named by that URL (the problem is
     the same for every request): "nekoBT at <url>: could not connect (...) — check ...".
+    With `deadline`, the exchange failed because its total deadline of that many seconds
+    passed (`stream.Watchdog` cut it): the same TransportError as any lost answer, saying so.
     """
     if isinstance(exc, httpx.HTTPStatusError):
         return from_response(exc.response, method=method, path=path, key=key)
     kind = _kind_of(exc)
     detail = _clip(str(exc)) or type(exc).__name__
     subject = f"nekoBT {method} {path}"
+    if deadline is not None and kind.sent is not None:
+        if kind.sent:
+            detail = "the site is stalled or too slow"
+            kind = _Kind(f"no complete answer within the {deadline:g} s deadline", sent=True)
+        else:
+            kind = _Kind(f"could not connect within the {deadline:g} s deadline", sent=False)
     if base_url is not None and unreachable(exc):
         problem = kind.problem
         if _did_not_resolve(exc):
@@ -165,14 +174,11 @@ def from_httpx(exc: Exception, *, method: str, path: str, key: Secret | None,
 # --- error answers -----------------------------------------------------------------------
 
 
-def json_body(response: httpx.Response) -> dict[str, Any] | None:
-    """The answer's JSON object, or None when the body is not one (HTML, empty, garbage)."""
-    if not response.content:
-        return None
-    try:
-        value = json.loads(response.content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError both are ValueErrors
-        return None
+def json_body(response: httpx.Response, *, max_values: int = DEFAULT_LIMITS.json_values
+              ) -> dict[str, Any] | None:
+    """The answer's JSON object, or None when the body is not one (HTML, empty, garbage,
+    nested too deeply, a JSON array or string)."""
+    value, _ = decode_json(response.content, max_values=max_values)
     return value if isinstance(value, dict) else None
 
 
@@ -322,11 +328,33 @@ def no_api_there(base_url: str, what: str, key: Secret | None) -> ConfigError:
                               "should end in /api/v1", key))
 
 
+BAD_ANSWER = "the answer is not what the API documents"
+
+
 def unexpected_answer(
     problem: str, *, status: int, payload: Any, method: str, path: str, key: Secret | None
 ) -> ApiError:
-    """A 2xx answer we cannot use (not JSON, `error: true`, no `data`, not a file)."""
+    """A 2xx answer we cannot use (not JSON, `error: true`, no `data`, a field of the wrong
+    type, too large, not a file). Its `status` is the answer's 2xx status: `is_bad_answer`."""
     return ApiError(
-        redact(f"nekoBT {method} {path}: {problem} — is --api-url a nekoBT API?", key),
+        redact(f"nekoBT {method} {path}: {BAD_ANSWER} ({_clip(problem)}) — the site may be "
+               "changing; try again later", key),
         status=status, payload=payload, method=method, path=path,
     )
+
+
+def is_bad_answer(exc: UploaderError) -> bool:
+    """An ApiError from `unexpected_answer`: the site said 2xx, but nothing usable."""
+    return type(exc) is ApiError and 200 <= exc.status < 300
+
+
+def bad_answer_lost(exc: ApiError) -> TransportError:
+    """An unusable answer to a request whose effect matters (POST /upload), or whose answer
+    the exactly-once decision reads (the infohash search): no answer at all, `sent=True`, so
+    the caller asks the site by infohash before anything is repeated — never "not there"."""
+    problem = exc.message.split(f"{BAD_ANSWER} (", 1)[-1].rsplit(") — ", 1)[0]
+    advice = ("the upload may have reached the site; it is looked up by infohash before any "
+              "repeat" if exc.method == "POST" else "it is taken as no answer; try again later")
+    return TransportError(
+        f"nekoBT {exc.method} {exc.path}: {BAD_ANSWER} ({problem}) — {advice}",
+        method=exc.method, path=exc.path, sent=True)
