@@ -62,7 +62,16 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """Publish anime releases on nekoBT: torrent, mediainfo, checks, upload, upgrades, seeding.
 
-    Try it with no account: `nekobt-upload upload --sandbox examples/sample-release`.
+    \b
+    Try it with no account (from a clone of the repository):
+      nekobt-upload upload --sandbox examples/sample-release/*.mkv
+
+    `nekobt-upload COMMAND --help` shows a command's options, examples and the environment
+    variables it reads.
+
+    \b
+    Shell completion (bash; zsh: zsh_source in ~/.zshrc; fish: fish_source):
+      eval "$(_NEKOBT_UPLOAD_COMPLETE=bash_source nekobt-upload)"    # in ~/.bashrc
     """
 
 

@@ -184,6 +184,9 @@ class ReleaseRecord:
     owner_pid: int | None = None
     owner_started: str | None = None
     preview: dict[str, Any] | None = None  # set when checked (uploader.preview)
+    # Reported as `failed` while the journal still says `uploading` (runner.settled); not
+    # stored: the journal's own state says it.
+    in_doubt: bool = False
     created_at: float = 0.0
     updated_at: float = 0.0
 
@@ -228,6 +231,7 @@ class ReleaseRecord:
             "uploaded_at": _iso(self.uploaded_at) if self.state in DONE else None,
             "updated_at": self.updated_at,
             # check / dry run: the exact POST /upload body without `torrent`.
+            "in_doubt": self.in_doubt or self.state == UPLOADING,
             "payload": preview.get("payload") if preview else None,
             "detected": preview.get("detected") if preview else None,
         }

@@ -105,7 +105,7 @@ def _site_cannot_read(exc: ApiError | TransportError) -> bool:
     A refused key or permission (401, 403) is the pipeline's to handle."""
     if isinstance(exc, TransportError | ServerError | RateLimitedError):
         return True
-    return exc.status in (200, 400)
+    return exc.status == 400 or 200 <= exc.status < 300
 
 
 def detect(profile: Profile, report: MediaReport | None, client: MediainfoClient | None,

@@ -6,6 +6,7 @@ builder thread), since hashing is the slow local part and site calls are mostly 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 import threading
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from uploader import journal as J
 from uploader.exceptions import CancelledError, ConfigError, UploaderError
+from uploader.names import shown
 from uploader.output import Output, describe, describe_seeding
 from uploader.settings import Settings
 
@@ -82,9 +84,22 @@ def site_settings(settings: Settings) -> Iterator[Settings]:
         server.close()
 
 
+def settled(record: J.ReleaseRecord) -> J.ReleaseRecord:
+    """What a finished run reports: an upload whose answer was lost and that the site could
+    not yet confirm is `failed` and `in_doubt` (the journal keeps `uploading`, so the next
+    run asks the site by infohash before anything else)."""
+    if record.state != J.UPLOADING:
+        return record
+    why = record.error or "the upload's answer was lost and the site has not confirmed it"
+    return dataclasses.replace(
+        record, state=J.FAILED, in_doubt=True,
+        error=f"{why} — in doubt: the next run asks the site for the infohash first and "
+              "never uploads it blindly")
+
+
 def emit(record: J.ReleaseRecord, settings: Settings, out: TextIO) -> None:
     """One release's output (a JSON line with --json): `Output.record` without the terminal."""
-    Output(out, json_mode=settings.json, api_url=settings.api_url).record(record)
+    Output(out, json_mode=settings.json, api_url=settings.api_url).record(settled(record))
 
 
 def run_releases(
@@ -106,9 +121,16 @@ def run_releases(
     profiles = load_profiles(settings.profiles_dir, strict=False)
     with site_settings(settings) as settings:
         key = settings.require_key()
-        with NekoClient(settings.api_url, key) as client:
+        with NekoClient(settings.api_url, key, limits=settings.client_limits()) as client:
             # One request before any hashing: a refused key (exit 3) costs no minutes of work.
-            client.check_key()
+            try:
+                client.check_key()
+            except UploaderError as exc:
+                # Scripts get a record for every release in every outcome, this one included.
+                for path in paths:
+                    emit(J.ReleaseRecord(id=0, path=shown(path.resolve()), state=J.FAILED,
+                                         error=str(exc)), settings, out)
+                raise
             return _run(settings, client, paths, mode, profiles, out, cancel)
 
 
@@ -128,7 +150,8 @@ def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: st
                         pause=getattr(progress, "paused", None))
         pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
                             progress=progress)
-        for record, error in _pipelined(pipeline, paths, mode):
+        for published, error in _pipelined(pipeline, paths, mode):
+            record = settled(published)
             summary.records.append(record)
             if isinstance(error, ConfigError):
                 summary.config_errors += 1

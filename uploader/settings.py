@@ -14,6 +14,7 @@ from uploader.exceptions import AuthError, ConfigError
 from uploader.secret import Secret
 
 if TYPE_CHECKING:
+    from uploader.api.limits import ClientLimits
     from uploader.profiles.overrides import Override
 from uploader.seed.base import ClientConfig
 from uploader.seed.config import PathMap
@@ -55,6 +56,9 @@ class Settings:
     seed_skip_check: bool = False  # let the client skip its recheck (after our own check)
     # `--set KEY=VALUE`: profile keys overridden for this run (uploader.profiles.overrides).
     overrides: tuple[Override, ...] = ()
+    # NEKOBT_API_DEADLINE: the base total deadline of one request to the site (seconds);
+    # None: the client's default (uploader.api.limits).
+    api_deadline: float | None = None
     # `--hash-threads N`; None: the cores this process may use (as mktorrent uses every core).
     hash_threads: int | None = None
     # `--torrent FILE`: upload this existing .torrent (verified against the data) instead.
@@ -70,6 +74,14 @@ class Settings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "api_url", check_api_url(self.api_url))
+
+    def client_limits(self) -> ClientLimits | None:
+        """The API client's deadlines and caps (None: its defaults)."""
+        if self.api_deadline is None:
+            return None
+        from uploader.api.limits import ClientLimits
+
+        return ClientLimits.scaled(self.api_deadline)
 
     @property
     def threads(self) -> int:

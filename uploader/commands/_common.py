@@ -102,9 +102,24 @@ def build_settings(
     }
     if state_dir is not None:
         kwargs["state_dir"] = state_dir
+    deadline = os.environ.get("NEKOBT_API_DEADLINE")
+    if deadline:
+        kwargs["api_deadline"] = _seconds("NEKOBT_API_DEADLINE", deadline)
     settings = Settings(**kwargs)
     setup_logging(settings.verbosity, json_mode=settings.json)
     return settings
+
+
+def _seconds(name: str, raw: str) -> float:
+    from uploader.exceptions import ConfigError
+
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise ConfigError(f"{name} {raw!r}: not a number of seconds — e.g. 30")
+    return value
 
 
 def read_seed_password() -> Secret | None:

@@ -50,7 +50,8 @@ def open_client(settings: Settings) -> NekoClient:
         # In-process: no network to be polite to, so no pause between calls.
         return NekoClient(settings.api_url, Secret(site.api_key), transport=site.transport(),
                           min_interval=0.0)
-    return NekoClient(settings.api_url, settings.require_key())
+    return NekoClient(settings.api_url, settings.require_key(),
+                      limits=settings.client_limits())
 
 
 def validate(settings: Settings, names: Sequence[str], *, online: bool = False,
@@ -102,7 +103,14 @@ def _print(reports: list[ProfileReport], as_json: bool) -> None:
 
 @click.group()
 def command() -> None:
-    """Check, create and show group profiles."""
+    """Check, create and show group profiles (one YAML file per group in --profiles DIR).
+
+    \b
+    Examples:
+      nekobt-upload profiles init MyGroup        # write profiles/mygroup.yaml from the site
+      nekobt-upload profiles validate --online
+      nekobt-upload profiles show mygroup
+    """
 
 
 @command.command("validate")
@@ -114,7 +122,20 @@ def command() -> None:
 @settings_command
 def validate_command(settings: Settings, names: tuple[str, ...], online: bool,
                      **_: Any) -> None:
-    """Validate profile files (all in --profiles DIR, or only NAME...)."""
+    """Validate profile files (all in --profiles DIR, or only NAME...).
+
+    \b
+    Examples:
+      nekobt-upload profiles validate                    # every profile, offline
+      nekobt-upload profiles validate examplesubs --online
+      nekobt-upload profiles validate --online --sandbox --json
+
+    One line per profile: `OK name (file)`, or `file:line:col: key: problem` per mistake.
+
+    Reads NEKOBT_PROFILES and NEKOBT_STATE_DIR (its cached language table); with --online
+    also NEKOBT_API_KEY (or NEKOBT_API_KEY_FILE) and NEKOBT_API_URL. Exit codes: 0 all
+    valid, 2 any profile has an error, 3 API key missing or refused (--online).
+    """
     reports = validate(settings, names, online=online)
     _print(reports, settings.json)
     if not reports:
@@ -168,6 +189,16 @@ def init_command(settings: Settings, wanted: str | None, force: bool, **_: Any) 
     The key's groups are listed; TAG or ID picks one (with one group it is picked; with
     several, a prompt on a terminal, else exit 2 listing them). Members, their credited
     roles, languages and level come from the group and its latest torrents.
+
+    \b
+    Examples:
+      nekobt-upload profiles init                  # your only group
+      nekobt-upload profiles init MyGroup --force  # rewrite profiles/mygroup.yaml
+      nekobt-upload profiles init --sandbox ExampleSubs --profiles /tmp/try
+
+    Reads NEKOBT_API_KEY (or NEKOBT_API_KEY_FILE), NEKOBT_API_URL, NEKOBT_PROFILES and
+    NEKOBT_STATE_DIR. Exit codes: 0 written and valid, 2 no such group, the file exists
+    (use --force) or the draft has errors, 3 API key missing or refused.
     """
     ask = _prompt if sys.stdin.isatty() else None
     path, report = init(settings, wanted, force=force, ask=ask)
@@ -196,7 +227,16 @@ def init_command(settings: Settings, wanted: str | None, force: bool, **_: Any) 
 @click.argument("name")
 @settings_command
 def show_command(settings: Settings, name: str, **_: Any) -> None:
-    """Print profile NAME as YAML with every default filled in."""
+    """Print profile NAME as YAML with every default filled in.
+
+    \b
+    Examples:
+      nekobt-upload profiles show examplesubs
+      nekobt-upload profiles show mygroup --profiles ~/groups/profiles
+
+    Reads NEKOBT_PROFILES and NEKOBT_STATE_DIR (its cached language table). Exit codes:
+    0 shown, 2 the profile has errors (listed on stderr).
+    """
     from uploader.languages import load_languages
     from uploader.profiles import check_profiles
     from uploader.profiles.show import show_text

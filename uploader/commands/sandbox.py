@@ -23,6 +23,12 @@ QUIRKS = ("lang-aliases", "no-lang-aliases", "text-langs-as-sub", "waiting-appro
 Prints the base URL and the demo API key (a public test key), then serves until
 SIGINT/SIGTERM. With --data DIR the site's state survives restarts.
 
+\b
+Examples:
+  nekobt-upload sandbox --data ./sandbox-state      # http://127.0.0.1:8765/api/v1
+  nekobt-upload sandbox --port 0 --fault rate-limit-json=2:3 --quirk waiting-approve
+  NEKOBT_API_URL=http://127.0.0.1:8765/api/v1 NEKOBT_API_KEY=... nekobt-upload check PATH
+
 It hosts your groups: the group of every valid profile in --profiles DIR (default
 ./profiles) that the sandbox does not have is created with its members, the demo user as its
 leader, so your own profile and releases work with no account. A profile whose group id or
@@ -35,7 +41,9 @@ e.g. --fault rate-limit-json=2:3 or --fault drop:1:POST:/upload.
 By default the site is as strict as the API reference. Quirks (--quirk, repeatable):
 newer-site (accept `batch`; checks take the base64 `torrent`), waiting-approve (uploads wait
 for staff approval and are hidden until then; waiting-visible shows them to their uploader),
-no-lang-aliases (mediainfo answers "ja", not the reference's "jp"), text-langs-as-sub.""")
+no-lang-aliases (mediainfo answers "ja", not the reference's "jp"), text-langs-as-sub.
+
+Reads NEKOBT_PROFILES (the --profiles folder). No API key: the sandbox has its own.""")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Loopback address to listen on (127.0.0.1, ::1 or localhost).")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),

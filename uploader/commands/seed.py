@@ -14,7 +14,12 @@ from uploader.settings import Settings
 
 @click.group("seed")
 def command() -> None:
-    """The torrent client that seeds what is uploaded."""
+    """The torrent client that seeds what is uploaded.
+
+    \b
+    Example:
+      nekobt-upload seed test /srv/encodes/ready --seed-client qbittorrent://admin@127.0.0.1:8080
+    """
 
 
 @command.command("test")
@@ -33,7 +38,8 @@ def test(settings: Settings, path: Path | None, **seed: Any) -> int:
       NEKOBT_SEED_PASSWORD=... nekobt-upload seed test --seed-client qbittorrent://admin@127.0.0.1:8080
       nekobt-upload seed test /srv/encodes/ready --seed-path-map /srv/encodes=/data
 
-    Reads NEKOBT_SEED_CLIENT, NEKOBT_SEED_PASSWORD(_FILE), NEKOBT_SEED_PATH_MAP.
+    Reads NEKOBT_SEED_CLIENT, NEKOBT_SEED_PASSWORD (or NEKOBT_SEED_PASSWORD_FILE),
+    NEKOBT_SEED_PATH_MAP and NEKOBT_SEED_TIMEOUT.
     Exit codes: 0 ready, 1 the client cannot seed from PATH, 2 no or bad --seed-client,
     3 the client refused the login.
     """

@@ -80,7 +80,7 @@ def watch(
     cancel = threading.Event()
     with site_settings(settings) as site:
         key = site.require_key()
-        with NekoClient(site.api_url, key) as client, \
+        with NekoClient(site.api_url, key, limits=site.client_limits()) as client, \
                 Announcer(site, lambda: profiles) as announcer:
             # A refused key stops the daemon before it watches anything (exit 3).
             try:
