@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,116 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert "bash .ci/run" in readme
     assert "nekobt-upload upload --sandbox examples/sample-release/*.mkv" in readme
     assert list((root / "examples" / "sample-release").glob("*.mkv"))
+
+
+# --- the README and the command line agree ---------------------------------------------------
+
+
+def _readme() -> str:
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def _tree() -> dict[tuple[str, ...], Any]:
+    """Every command path (groups and their commands) -> the click command."""
+    import click
+
+    from uploader.cli import cli
+
+    found: dict[tuple[str, ...], Any] = {}
+
+    def walk(group: click.Group, path: tuple[str, ...], parent: click.Context) -> None:
+        for name in group.list_commands(parent):
+            command = group.get_command(parent, name)
+            assert command is not None
+            found[(*path, name)] = command
+            if isinstance(command, click.Group):
+                walk(command, (*path, name), click.Context(command, info_name=name,
+                                                           parent=parent))
+
+    walk(cli, (), click.Context(cli, info_name="nekobt-upload"))
+    return found
+
+
+def _options(command: Any) -> set[str]:
+    import click
+
+    return {"-h", "--help"} | {opt for param in command.params if isinstance(param, click.Option)
+                               for opt in (*param.opts, *param.secondary_opts)}
+
+
+def _command_of(words: list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The longest command path `words` start with, and the words after it."""
+    tree = _tree()
+    paths = [p for p in tree if tuple(words[:len(p)]) == p]
+    assert paths, f"README: `nekobt-upload {' '.join(words)}` names no command"
+    path = max(paths, key=len)
+    return path, words[len(path):]
+
+
+def _readme_invocations() -> list[list[str]]:
+    """Every `nekobt-upload ...` the README shows: in code blocks and in inline code."""
+    import itertools
+    import re
+    import shlex
+
+    text = _readme()
+    found = []
+    in_block = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            in_block = not in_block
+            continue
+        if in_block and "nekobt-upload " in line:
+            command = re.sub(r"\s+#.*$", "", line[line.index("nekobt-upload "):])
+            # Up to a shell operator: `nekobt-upload status --json | jq`, `... > file`.
+            lexer = shlex.shlex(command, posix=True, punctuation_chars=True)
+            words = list(itertools.takewhile(lambda w: w not in ("|", ">", ";", "&&"), lexer))
+            found.append(words[1:])
+    for span in re.findall(r"`nekobt-upload ([^`]+)`", text):
+        found.append(shlex.split(span))
+    return found
+
+
+def test_every_command_in_the_readme_exists_with_the_options_it_shows() -> None:
+    invocations = _readme_invocations()
+    assert len(invocations) >= 10
+    for words in invocations:
+        if not words:
+            continue  # the program itself, e.g. completion: `... nekobt-upload > file`
+        path, rest = _command_of(words)
+        for word in rest:
+            if word.startswith("--"):
+                assert word.split("=", 1)[0] in _options(_tree()[path]), (path, word)
+
+
+def test_every_row_of_the_readme_command_table_exists_with_its_options() -> None:
+    import re
+
+    rows = [line for line in _readme().splitlines() if line.startswith("| `")]
+    assert len(rows) >= 8
+    for row in rows:
+        first = re.match(r"\| `([^`]+)`", row)
+        assert first is not None
+        path, _ = _command_of(first.group(1).split())
+        for option in re.findall(r"`(--[a-z][a-z-]*)", row):
+            assert option in _options(_tree()[path]), (row, option)
+
+
+def test_every_option_the_readme_names_exists() -> None:
+    import re
+
+    everywhere = set().union(*(_options(c) for c in _tree().values()))
+    named = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", _readme()))
+    assert named, "the README names options"
+    assert named - everywhere == set()
+
+
+def test_every_command_appears_in_the_readme() -> None:
+    import re
+
+    readme = _readme()
+    for path in _tree():
+        words = " ".join(path)
+        assert re.search(rf"(`|nekobt-upload ){re.escape(words)}\b", readme), words
