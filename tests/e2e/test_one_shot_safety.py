@@ -35,7 +35,10 @@ def test_refused_key_costs_one_request_and_no_hashing(world: World) -> None:
         world.site.requests.clear()
         run = world.cli(command, "--json", str(release), key="revoked-key-for-this-test")
         assert run.code == 3, run.out + run.err
-        assert run.out == ""
+        # One `failed` record for scripts, naming the refusal; nothing else was done.
+        (record,) = run.records()
+        assert (record["status"], record["infohash"]) == ("failed", None)
+        assert "revoked-key-for-this-test" not in run.out + run.err
         assert "Traceback" not in run.err
         assert site_paths(world) == [("GET", "/users/@me")]
     torrents = world.state / "torrents"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from uploader.commands._common import settings_command
+from uploader.commands._common import settings_command, settings_command_using
 from uploader.settings import Settings
 
 if TYPE_CHECKING:
@@ -225,7 +225,7 @@ def init_command(settings: Settings, wanted: str | None, force: bool, **_: Any) 
 
 @command.command("show")
 @click.argument("name")
-@settings_command
+@settings_command_using("profiles", "state_dir", "verbosity")
 def show_command(settings: Settings, name: str, **_: Any) -> None:
     """Print profile NAME as YAML with every default filled in.
 

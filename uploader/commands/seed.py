@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from uploader.commands._common import settings_command
+from uploader.commands._common import settings_command_using
 from uploader.commands._seed_options import seed_options, seed_settings
 from uploader.settings import Settings
 
@@ -25,7 +25,7 @@ def command() -> None:
 @command.command("test")
 @click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
 @seed_options
-@settings_command
+@settings_command_using("verbosity")
 def test(settings: Settings, path: Path | None, **seed: Any) -> int:
     """Connect to the seeding client; with PATH, prove it can see and read files there.
 

@@ -64,6 +64,17 @@ def command(settings: Settings, dirs: tuple[Path, ...], once: bool, polling: boo
     uploaded are skipped; an upload interrupted by a crash is resolved by infohash. Runs until
     SIGINT/SIGTERM (exit 130/0); an upload in flight finishes or is left for the next start.
 
+    \b
+    Examples:
+      nekobt-upload watch /srv/encodes/ready
+      nekobt-upload watch --once --json /srv/encodes/ready       # from cron or CI
+      nekobt-upload watch --polling --settle 30 /mnt/nas/ready   # a network share
+
+    Reads NEKOBT_API_KEY (or NEKOBT_API_KEY_FILE, a file holding it), NEKOBT_API_URL,
+    NEKOBT_PROFILES and NEKOBT_STATE_DIR; for seeding NEKOBT_SEED_CLIENT,
+    NEKOBT_SEED_PASSWORD (or NEKOBT_SEED_PASSWORD_FILE), NEKOBT_SEED_PATH_MAP and
+    NEKOBT_SEED_TIMEOUT; and NEKOBT_NOTIFY.
+
     Exit codes with --once: 0 all uploaded or already on the site, 1 any rejected or failed,
     2 usage or configuration error, 3 API key missing or refused, 130 interrupted.
     """
