@@ -19,7 +19,7 @@ exit codes in one place (`uploader.cli`).
     ├── TorrentError ............... building or reading a .torrent failed
     │   └── PrivateAnnounceError ... a private announce URL would leak the key (also ConfigError)
     ├── MediainfoError ............. libmediainfo could not read a file
-    ├── JournalError ............... the state database is unusable
+    ├── JournalError ............... exit 2: the state database is unusable
     ├── SeedClientError ............ the seeding client is unreachable, failed or cannot seed
     │   └── SeedAuthError .......... the seeding client refused its login
     └── CancelledError ............. shutdown requested while work was running
@@ -200,7 +200,10 @@ class MediainfoError(UploaderError):
 
 
 class JournalError(UploaderError):
-    """The state database cannot be opened or written."""
+    """The state database cannot be opened, read or written (a configuration problem of the
+    state dir: exit 2)."""
+
+    exit_code = 2
 
 
 class SeedClientError(UploaderError):

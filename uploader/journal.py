@@ -286,7 +286,9 @@ class Journal:
             self._db.execute("PRAGMA foreign_keys=ON")
             path.chmod(0o600)
             self._migrate()
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            if _damaged(exc):
+                raise JournalError(_damaged_message(path, exc)) from None
             raise JournalError(
                 f"journal {path}: cannot open it ({exc}) — check the state dir "
                 "(--state-dir / NEKOBT_STATE_DIR) is writable and not on a network share"
@@ -320,6 +322,8 @@ class Journal:
                     raise
                 self._db.execute("COMMIT")
             except sqlite3.Error as exc:
+                if _damaged(exc):
+                    raise JournalError(_damaged_message(self.path, exc)) from None
                 raise JournalError(f"journal {self.path}: write failed ({exc})") from None
 
     def _migrate(self) -> None:
@@ -339,7 +343,9 @@ class Journal:
         with self._lock:
             try:
                 yield self._db
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, ValueError) as exc:  # ValueError: undecodable text / JSON
+                if _damaged(exc):
+                    raise JournalError(_damaged_message(self.path, exc)) from None
                 raise JournalError(f"journal {self.path}: read failed ({exc})") from None
 
     def applied_migrations(self) -> list[str]:
@@ -429,19 +435,19 @@ class Journal:
     def get(self, release_id: int) -> ReleaseRecord:
         with self._read() as db:
             row = db.execute("SELECT * FROM releases WHERE id = ?", (release_id,)).fetchone()
-        if row is None:
-            raise JournalError(f"journal: release {release_id} does not exist")
-        return _to_record(row)
+            if row is None:
+                raise JournalError(f"journal: release {release_id} does not exist")
+            return _to_record(row)
 
     def find(self, path: str) -> ReleaseRecord | None:
         with self._read() as db:
             row = db.execute("SELECT * FROM releases WHERE path = ?", (path,)).fetchone()
-        return _to_record(row) if row is not None else None
+            return _to_record(row) if row is not None else None
 
     def releases(self) -> list[ReleaseRecord]:
         with self._read() as db:
             rows = db.execute("SELECT * FROM releases ORDER BY id").fetchall()
-        return [_to_record(row) for row in rows]
+            return [_to_record(row) for row in rows]
 
     def current_events(self, release_id: int) -> list[Event]:
         """Events of the release's current content: those after its last `new_content`."""
@@ -455,7 +461,8 @@ class Journal:
                 "SELECT at, state, kind, detail FROM events WHERE release_id = ? ORDER BY id",
                 (release_id,),
             ).fetchall()
-        return [Event(r["at"], r["state"], r["kind"], json.loads(r["detail"])) for r in rows]
+            return [Event(r["at"], r["state"], r["kind"], json.loads(r["detail"]))
+                    for r in rows]
 
     def reset_for_retry(self, release_id: int) -> ReleaseRecord:
         """Make a failed/rejected release eligible again (`status --retry ID`)."""
@@ -496,6 +503,22 @@ class Journal:
                 " WHERE release_id = ? ORDER BY id", (release_id,)).fetchall()
         return [Upload(r["torrent_id"], r["infohash"], r["uploaded_at"], r["replaced_by"])
                 for r in rows]
+
+
+def _damaged(exc: BaseException) -> bool:
+    """Damage, as opposed to a locked, missing or unwritable file."""
+    if isinstance(exc, ValueError):  # text or JSON that does not decode
+        return True
+    if isinstance(exc, sqlite3.OperationalError):  # locked, unwritable — unless it is this:
+        return any(word in str(exc).lower() for word in ("decode", "malformed"))
+    return isinstance(exc, sqlite3.DatabaseError)
+
+
+def _damaged_message(path: Path, exc: BaseException) -> str:
+    what = "".join(c if c.isprintable() else "?" for c in str(exc).split(" with text ")[0])
+    return (f"journal {path}: damaged ({what[:120]}) — move it "
+            f"aside (mv '{path}' '{path}.broken') and run again: a new journal starts, and "
+            "the site is asked by infohash before any upload, so nothing is uploaded twice")
 
 
 def _to_record(row: sqlite3.Row) -> ReleaseRecord:

@@ -12,6 +12,12 @@ import os
 from pathlib import Path
 
 
+def release_path(path: str | Path) -> Path:
+    """A release's absolute path with its own name kept: a release that is a symlink is named
+    as the link, never after its target (what it is uploaded as, journalled and locked by)."""
+    return Path(os.path.abspath(path))
+
+
 def decodes(text: str | Path) -> bool:
     try:
         str(text).encode("utf-8")

@@ -37,7 +37,7 @@ from uploader.exceptions import (
     ValidationError,
 )
 from uploader.locks import ReleaseBusyError, ReleaseLock
-from uploader.names import decodes, file_name, not_utf8_message, shown
+from uploader.names import decodes, file_name, not_utf8_message, release_path, shown
 from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
 from uploader.settings import Settings, ensure_private_dir
 
@@ -142,7 +142,7 @@ class Pipeline:
         from uploader.profiles import select_profile
         from uploader.torrent import build_torrent, reuse_torrent
 
-        path = path.resolve()
+        path = release_path(path)
         if not decodes(path):
             # Nothing can be stored or printed under this name: refuse before any state.
             where = shown(path)

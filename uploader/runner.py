@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from uploader import journal as J
 from uploader.exceptions import CancelledError, ConfigError, UploaderError
-from uploader.names import shown
+from uploader.names import release_path, shown
 from uploader.output import Output, describe, describe_seeding
 from uploader.settings import Settings
 
@@ -128,7 +128,7 @@ def run_releases(
             except UploaderError as exc:
                 # Scripts get a record for every release in every outcome, this one included.
                 for path in paths:
-                    emit(J.ReleaseRecord(id=0, path=shown(path.resolve()), state=J.FAILED,
+                    emit(J.ReleaseRecord(id=0, path=shown(release_path(path)), state=J.FAILED,
                                          error=str(exc)), settings, out)
                 raise
             return _run(settings, client, paths, mode, profiles, out, cancel)
@@ -174,7 +174,7 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
                             no_wait=settings.no_wait, cancel=pipeline.cancel)
     except (StillChangingError, CancelledError) as exc:
         # Not started: no lock taken, nothing journalled (a later run starts it afresh).
-        where = str(path.resolve())
+        where = str(release_path(path))
         return Prepared(Path(where), J.ReleaseRecord(id=0, path=where, state=J.FAILED),
                         error=exc)
     from uploader.torrent.progress import labelled

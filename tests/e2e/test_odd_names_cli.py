@@ -89,3 +89,16 @@ def test_watch_once_skips_a_non_utf8_release_and_uploads_the_one_beside_it(
     assert "not valid UTF-8" in run.err
     assert [r["status"] for r in run.records()] == ["uploaded"]
     assert len(world.posts()) == 1
+
+
+def test_a_release_that_is_a_symlink_keeps_its_own_name(world: World) -> None:
+    target = place(world, "encode-output-1234.mkv")
+    link = target.with_name(f"{PREFIX}.mkv")
+    link.symlink_to(target)
+    run = world.cli("upload", "--json", str(link))
+    assert run.code == 0, run.err
+    (record,) = run.records()
+    assert record["path"] == str(link)
+    assert record["title"] == PREFIX
+    stored = world.site.torrents[record["torrent_id"]]
+    assert [f["path"] for f in stored.files] == [f"{PREFIX}.mkv"]

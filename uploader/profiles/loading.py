@@ -12,7 +12,6 @@ Two ways to load a folder:
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,11 +22,11 @@ from uploader.profiles import selection
 from uploader.profiles.model import Profile
 from uploader.profiles.schema import check_profile
 from uploader.profiles.yamlread import parse_yaml, read_profile_text
+from uploader.seed.watchfolder import seed_folder_problem
 
 log = logging.getLogger(__name__)
 
 # Never a watch folder: the kernel's and the devices' own trees.
-SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
 
 class ProfileErrors(ProfileError):
@@ -158,24 +157,6 @@ def folder_errors(profile: Profile) -> list[ProfileError]:
     folder = profile.seed.copy_torrent_to
     problem = seed_folder_problem(folder) if folder is not None else None
     return [profile.error("seed.copy_torrent_to", problem)] if problem else []
-
-
-def seed_folder_problem(folder: Path) -> str | None:
-    """Why `folder` cannot be a torrent client's watch folder, or None when it can."""
-    advice = "point it at your torrent client's watch folder"
-    resolved = folder.resolve()  # symlinks followed: a link into /proc is /proc
-    for system in SYSTEM_FOLDERS:
-        if resolved == system:
-            return f"{system} is a system folder — {advice}"
-        if system in resolved.parents:
-            return f"{folder} is inside the system folder {system} — {advice}"
-    if not resolved.exists():
-        return f"{folder} does not exist — create it, or {advice}"
-    if not resolved.is_dir():
-        return f"{folder} is a file, not a folder — {advice}"
-    if not os.access(resolved, os.W_OK | os.X_OK):
-        return f"{folder} is not writable by this user — fix its permissions, or {advice}"
-    return None
 
 
 def _shared_tags(reports: Sequence[ProfileReport]) -> list[list[ProfileReport]]:

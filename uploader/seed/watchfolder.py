@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Protocol
 
@@ -12,6 +13,27 @@ from uploader.names import file_name
 
 class DownloadClient(Protocol):
     def download_torrent(self, torrent_id: str, public: bool = False) -> bytes: ...
+
+
+SYSTEM_FOLDERS = (Path("/proc"), Path("/sys"), Path("/dev"))
+
+
+def seed_folder_problem(folder: Path) -> str | None:
+    """Why `folder` cannot be a torrent client's watch folder, or None when it can."""
+    advice = "point it at your torrent client's watch folder"
+    resolved = folder.resolve()  # symlinks followed: a link into /proc is /proc
+    for system in SYSTEM_FOLDERS:
+        if resolved == system:
+            return f"{system} is a system folder — {advice}"
+        if system in resolved.parents:
+            return f"{folder} is inside the system folder {system} — {advice}"
+    if not resolved.exists():
+        return f"{folder} does not exist — create it, or {advice}"
+    if not resolved.is_dir():
+        return f"{folder} is a file, not a folder — {advice}"
+    if not os.access(resolved, os.W_OK | os.X_OK):
+        return f"{folder} is not writable by this user — fix its permissions, or {advice}"
+    return None
 
 
 def write_private(dest: Path, data: bytes) -> Path:
@@ -30,10 +52,9 @@ def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *
     seeding, so the torrent we built (same infohash, public trackers) is handed off instead.
     Returns (where it went, "site" or "built").
     """
-    if not folder.is_dir():
-        raise ConfigError(
-            f"seed.copy_torrent_to {str(folder)!r}: no such folder — create it or fix the profile"
-        )
+    problem = seed_folder_problem(folder)  # the same rule `profiles validate` applies
+    if problem is not None:
+        raise ConfigError(f"seed.copy_torrent_to: {problem}")
     source = "site"
     try:
         data = client.download_torrent(torrent_id)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from uploader import journal as J
 from uploader.exceptions import AuthError, UploaderError
 from uploader.followups import FINISHED
-from uploader.names import decodes, not_utf8_message
+from uploader.names import decodes, not_utf8_message, release_path
 from uploader.runner import Summary
 from uploader.watch.policy import Action, Decision, RetryPolicy, decide
 from uploader.watch.scan import is_ignored, release_of, scan
@@ -267,7 +267,7 @@ class Daemon:
             return None
         try:
             fingerprint = self._fingerprint(release)
-            return self.journal.find(str(release.resolve())), fingerprint
+            return self.journal.find(str(release_path(release))), fingerprint
         except (OSError, UploaderError) as exc:
             self._crashed(release, exc)
             return None
@@ -316,7 +316,7 @@ class Daemon:
         else:
             log.info("complete: %s — %s", release.name, decision.reason)
             try:
-                self.journal.start(str(release.resolve()), fingerprint)  # `status`: queued
+                self.journal.start(str(release_path(release)), fingerprint)  # `status`: queued
             except UploaderError as exc:
                 self._crashed(release, exc)
                 return
