@@ -65,6 +65,40 @@ class ClientInfo:
     default_save_path: str
 
 
+class ClientBase:
+    """What every adapter shares: how it names itself in messages, closing as a context
+    manager, and finding the infohash of the bytes it is asked to add."""
+
+    kind: str
+    label: str  # the client's own name, for messages: "qBittorrent"
+    config: ClientConfig
+
+    @property
+    def _subject(self) -> str:
+        return f"{self.label} at {self.config.display()}"
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> ClientBase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.config.display()})"
+
+    def _torrent_infohash(self, torrent: bytes) -> str:
+        from uploader.exceptions import SeedClientError
+
+        infohash = infohash_of(torrent)
+        if infohash is None:
+            raise SeedClientError(f"{self._subject}: the data to add is not a torrent — "
+                                  "this is a bug: report it", client=self.kind)
+        return infohash
+
+
 class SeedClient(Protocol):
     """A connected client. Every method raises only `SeedClientError` / `SeedAuthError`."""
 

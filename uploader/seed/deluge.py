@@ -42,11 +42,11 @@ from uploader.seed.base import (
     ERROR,
     PAUSED,
     SEEDING,
+    ClientBase,
     ClientConfig,
     ClientInfo,
     SeedClient,
     TorrentStatus,
-    infohash_of,
 )
 
 KIND = "deluge"
@@ -180,10 +180,11 @@ class _RPC(_dc.DelugeRPCClient):  # type: ignore[misc]
         self.connected = False
 
 
-class DelugeClient:
+class DelugeClient(ClientBase):
     """A logged-in deluged RPC connection (one TLS socket, closed by `close`)."""
 
     kind = KIND
+    label = "Deluge"
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -206,7 +207,7 @@ class DelugeClient:
 
     def add(self, torrent: bytes, *, save_path: str, category: str | None = None,
             tags: tuple[str, ...] = (), skip_check: bool = False) -> None:
-        infohash = self._infohash(torrent)
+        infohash = self._torrent_infohash(torrent)
         options = {
             "download_location": save_path,
             "add_paused": False,
@@ -278,20 +279,11 @@ class DelugeClient:
             self._rpc.close_socket()
             self._rpc = None
 
-    def __enter__(self) -> DelugeClient:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def __repr__(self) -> str:
-        return f"DelugeClient({self.config.display()})"
 
     # -- helpers --------------------------------------------------------------------------
 
-    @property
-    def _subject(self) -> str:
-        return f"Deluge at {self.config.display()}"
 
     def _connect(self, action: str = "log in") -> _RPC:
         config = self.config
@@ -356,12 +348,6 @@ class DelugeClient:
             self._label_ok = ok
         return self._label_ok
 
-    def _infohash(self, torrent: bytes) -> str:
-        infohash = infohash_of(torrent)
-        if infohash is None:
-            raise SeedClientError(f"{self._subject}: the data to add is not a torrent — "
-                                  "this is a bug: report it", client=KIND)
-        return infohash
 
     @contextlib.contextmanager
     def _errors(self, action: str, *, reraise_remote: bool = False) -> Iterator[None]:

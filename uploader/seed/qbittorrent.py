@@ -33,11 +33,11 @@ from uploader.seed.base import (
     ERROR,
     PAUSED,
     SEEDING,
+    ClientBase,
     ClientConfig,
     ClientInfo,
     SeedClient,
     TorrentStatus,
-    infohash_of,
 )
 
 KIND = "qbittorrent"
@@ -79,10 +79,11 @@ def connect(config: ClientConfig) -> SeedClient:
     return QbittorrentClient(config)
 
 
-class QbittorrentClient:
+class QbittorrentClient(ClientBase):
     """A logged-in qBittorrent Web API session (one `requests` session, closed by `close`)."""
 
     kind = KIND
+    label = "qBittorrent"
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -129,7 +130,7 @@ class QbittorrentClient:
 
     def add(self, torrent: bytes, *, save_path: str, category: str | None = None,
             tags: tuple[str, ...] = (), skip_check: bool = False) -> None:
-        infohash = self._infohash(torrent)
+        infohash = self._torrent_infohash(torrent)
         for tag in tags:
             if not tag.strip() or "," in tag:
                 raise SeedClientError(
@@ -210,27 +211,12 @@ class QbittorrentClient:
                 self._client.auth_log_out()
         self._drop_session()
 
-    def __enter__(self) -> QbittorrentClient:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def __repr__(self) -> str:
-        return f"QbittorrentClient({self.config.display()})"
 
     # -- helpers --------------------------------------------------------------------------
 
-    @property
-    def _subject(self) -> str:
-        return f"qBittorrent at {self.config.display()}"
 
-    def _infohash(self, torrent: bytes) -> str:
-        infohash = infohash_of(torrent)
-        if infohash is None:
-            raise SeedClientError(f"{self._subject}: the data to add is not a torrent — "
-                                  "this is a bug: report it", client=KIND)
-        return infohash
 
     def _ensure_category(self, category: str) -> None:
         if category in self._client.torrents_categories():

@@ -49,6 +49,7 @@ from uploader.seed.base import (
     ERROR,
     PAUSED,
     SEEDING,
+    ClientBase,
     ClientConfig,
     ClientInfo,
     SeedClient,
@@ -204,11 +205,12 @@ class _HttpsTransport(xmlrpc.client.SafeTransport):
         return conn
 
 
-class RtorrentSeedClient:
+class RtorrentSeedClient(ClientBase):
     """rTorrent over XML-RPC (`connect` makes one). Hashes go out upper-case, as rtorrent
     names torrents; they come back lower-case, as the interface wants."""
 
     kind = KIND
+    label = "rtorrent"
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -229,7 +231,6 @@ class RtorrentSeedClient:
             scheme = "https" if config.tls else "http"
             uri = f"{scheme}://{host}:{config.port}{config.path or SCGI_PATH}"
         self._proxy = xmlrpc.client.ServerProxy(uri, transport=transport, use_builtin_types=True)
-        self._subject = f"rtorrent at {config.display()}"
 
     # -- the interface ----------------------------------------------------------------------
 
@@ -325,14 +326,8 @@ class RtorrentSeedClient:
     def close(self) -> None:
         self._proxy("close")()
 
-    def __enter__(self) -> RtorrentSeedClient:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def __repr__(self) -> str:
-        return f"RtorrentSeedClient({self.config.display()})"
 
     # -- XML-RPC ----------------------------------------------------------------------------
 

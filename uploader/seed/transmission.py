@@ -54,6 +54,7 @@ from uploader.seed.base import (
     ERROR,
     PAUSED,
     SEEDING,
+    ClientBase,
     ClientConfig,
     ClientInfo,
     SeedClient,
@@ -99,10 +100,11 @@ _library_log = logging.getLogger(f"{__name__}.rpc")
 _library_log.addFilter(_WarningsOnly())
 
 
-class TransmissionSeedClient:
+class TransmissionSeedClient(ClientBase):
     """A logged-in Transmission session (`connect` makes one)."""
 
     kind = KIND
+    label = "Transmission"
 
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
@@ -175,20 +177,11 @@ class TransmissionSeedClient:
         """Close the HTTP session (Transmission's RPC has no log out)."""
         self._stack.close()
 
-    def __enter__(self) -> TransmissionSeedClient:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
-    def __repr__(self) -> str:
-        return f"TransmissionSeedClient({self.config.display()})"
 
     # -- helpers ----------------------------------------------------------------------------
 
-    @property
-    def _subject(self) -> str:
-        return f"Transmission at {self.config.display()}"
 
     def _labels(self, category: str | None, tags: tuple[str, ...]) -> list[str]:
         """Category then tags, stripped, without blanks or repeats; commas are refused up
