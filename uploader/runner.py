@@ -113,12 +113,14 @@ def run_releases(
     """`upload` / `check`: every PATH once, in order. Returns the exit code."""
     from uploader.api import NekoClient
     from uploader.profiles import load_profiles
+    from uploader.seed.watchfolder import warn_unusable_watch_folders
 
     out = out or sys.stdout
     paths = check_paths(paths)
     # Only the profile a release selects must be valid: another group's broken file is a
     # warning here (`profiles validate` still fails on it).
     profiles = load_profiles(settings.profiles_dir, strict=False)
+    warn_unusable_watch_folders(profiles)  # destinations checked for sense at start
     with site_settings(settings) as settings:
         key = settings.require_key()
         with NekoClient(settings.api_url, key, limits=settings.client_limits()) as client:

@@ -74,3 +74,29 @@ def test_movie_from_the_sites_parse() -> None:
     assert is_movie({"parsedData": {"media": {"id": 1}, "episodes": [{"episode": 1}]}}) is False
     assert is_movie({"parsedData": {}}) is None
     assert is_movie({}) is None
+
+
+def test_auto_fields_the_sites_parse_settles(tmp_path: Path) -> None:
+    import dataclasses
+
+    from uploader.payloads import ReleaseMeta
+    from uploader.pipeline import _from_site_parse
+    from uploader.profiles import load_profile_text
+
+    text = ('group: {id: "1", tag: G}\nvideo_type: auto\nmovie: auto\n'
+            'trackers: [[https://tracker.nekobt.to/api/tracker/public/announce], '
+            '[udp://tracker.opentrackr.org:1337/announce]]\n')
+    profile = load_profile_text(text, tmp_path / "g.yaml")
+    meta = ReleaseMeta(title="[G] A Movie (1080p)", description="", group_id="1",
+                       group_tag="G")
+    movie = {"parsedData": {"media": {"id": 7}, "episodes": [],
+                            "quality": {"source": "bluray"}}}
+    settled = _from_site_parse(profile, meta, movie)
+    assert (settled.movie, settled.video_type) == (True, 13)
+    assert dict(settled.detected) == {
+        "movie": "true, the site parsed a title without episodes",
+        "video_type": "13, from the site's parsed quality"}
+    series = {"parsedData": {"media": {"id": 7}, "episodes": [{"episode": 1}]}}
+    assert _from_site_parse(profile, meta, series) == meta  # nothing to settle: asked once
+    fixed = dataclasses.replace(profile, movie=False, video_type=8)
+    assert _from_site_parse(fixed, meta, movie) == meta  # only `auto` fields are touched

@@ -20,6 +20,8 @@ def test_a_system_folder_as_watch_folder_is_refused_and_nothing_is_written(
     assert message in validate.out + validate.err
     run = world.cli("upload", "--json", str(world.release(V2)))
     assert run.code == 1, run.err
+    assert "error: profile examplesubs: seed.copy_torrent_to: " in run.err  # at start
+    assert message in run.err
     (record,) = run.records()
     assert record["status"] == "uploaded"
     assert record["seeding"]["state"] == "failed"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from uploader.atomic import write_atomic
 from uploader.exceptions import ConfigError, ForbiddenError, TorrentError
 from uploader.names import file_name
+
+if TYPE_CHECKING:
+    from uploader.profiles import Profile
 
 
 class DownloadClient(Protocol):
@@ -74,3 +78,16 @@ def hand_off(client: DownloadClient, torrent_id: str, name: str, folder: Path, *
             f"seed.copy_torrent_to {str(folder)!r}: cannot write there ({exc.strerror}) — "
             "check its permissions"
         ) from None
+
+
+def warn_unusable_watch_folders(profiles: Mapping[str, Profile]) -> None:
+    """At start-up: each profile whose `seed.copy_torrent_to` cannot work, named once (its
+    releases still upload; their handoff fails, and is retried, until it is fixed)."""
+    import logging
+
+    for profile in profiles.values():
+        folder = profile.seed.copy_torrent_to
+        problem = seed_folder_problem(Path(folder)) if folder is not None else None
+        if problem is not None:
+            logging.getLogger(__name__).error(
+                "profile %s: seed.copy_torrent_to: %s", profile.name, problem)

@@ -66,6 +66,7 @@ def watch(
     from uploader.api import NekoClient
     from uploader.profiles import load_profiles
     from uploader.runner import site_settings
+    from uploader.seed.watchfolder import warn_unusable_watch_folders
 
     roots = check_dirs(dirs)
     if settings.verbosity < 2:
@@ -76,6 +77,7 @@ def watch(
         # one line each by default, as journald wants them; the pipeline's details need -v.
         logging.getLogger("uploader.watch").setLevel(logging.INFO)
     profiles = load_profiles(settings.profiles_dir, strict=False)
+    warn_unusable_watch_folders(profiles)  # destinations checked for sense at start
     stdout = out or sys.stdout
     cancel = threading.Event()
     with site_settings(settings) as site:
