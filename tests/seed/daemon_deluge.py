@@ -39,7 +39,7 @@ from typing import Any
 
 import pytest
 from deluge_client import DelugeRPCClient
-from seed_helpers import Daemon, free_port, require, stop_pid, wait_port
+from seed_helpers import Daemon, free_port, require, running, stop_pid, wait_port
 
 from uploader.secret import Secret
 from uploader.seed.base import ClientConfig
@@ -188,22 +188,8 @@ def start_deluge(tmp: Path, *, username: str = "seeder",
             raise
         return proc
 
-    current = [spawn()]
-
-    def stop() -> None:
-        stop_pid(current[0])
-
-    def restart() -> None:
-        stop_pid(current[0])
-        current[0] = spawn()
-        daemon.proc = current[0]
-
-    daemon = Daemon(config=config, default_dir=default_dir, home=home, proc=current[0],
-                    log=log, stop=stop, restart=restart)
-    try:
+    with running(config, default_dir=default_dir, home=home, log=log, launch=spawn) as daemon:
         yield daemon
-    finally:
-        stop_pid(current[0])
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from seed_helpers import Daemon, free_port, require, stop_pid, wait_port
+from seed_helpers import Daemon, free_port, require, running, stop_pid, wait_port
 
 from uploader.secret import Secret
 from uploader.seed.base import ClientConfig
@@ -144,22 +144,9 @@ def start_qbittorrent(tmp: Path, *, username: str = "admin",
 
     config = ClientConfig(kind="qbittorrent", host="127.0.0.1", port=webui_port,
                           username=username, password=Secret(password), timeout=TIMEOUT)
-    current = [spawn()]
-
-    def stop() -> None:
-        stop_pid(current[0])
-
-    def restart() -> None:
-        stop_pid(current[0])
-        current[0] = spawn()
-        daemon.proc = current[0]
-
-    daemon = Daemon(config=config, default_dir=default_dir, home=profile, proc=current[0],
-                    log=log, stop=stop, restart=restart)
-    try:
+    with running(config, default_dir=default_dir, home=profile, log=log,
+                 launch=spawn) as daemon:
         yield daemon
-    finally:
-        stop_pid(current[0])
 
 
 @pytest.fixture(name="qbittorrent")

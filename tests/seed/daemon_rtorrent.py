@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from seed_helpers import Daemon, free_port, require, stop_pid, wait_port
+from seed_helpers import Daemon, free_port, require, running, stop_pid, wait_port
 
 from uploader.exceptions import SeedClientError
 from uploader.seed import connect
@@ -135,20 +135,11 @@ def start_rtorrent(tmp: Path) -> Iterator[Daemon]:
             raise
         return proc
 
-    def stop() -> None:
-        stop_rtorrent(daemon.proc)
-
-    def restart() -> None:
-        """Same rc: same ports, session and default folder; it loads its session back."""
-        stop()
-        daemon.proc = launch()
-
-    daemon = Daemon(config=config, default_dir=default_dir, home=home, proc=launch(),
-                    log=log, stop=stop, restart=restart)
-    try:
+    # restart: the same rc, so the same ports, session and default folder (it loads its
+    # session back).
+    with running(config, default_dir=default_dir, home=home, log=log, launch=launch,
+                 halt=stop_rtorrent) as daemon:
         yield daemon
-    finally:
-        stop()
 
 
 @pytest.fixture

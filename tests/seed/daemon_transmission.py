@@ -34,7 +34,7 @@ from pathlib import Path
 
 import pytest
 import transmission_rpc
-from seed_helpers import Daemon, free_port, require, stop_pid, wait_port
+from seed_helpers import Daemon, free_port, require, running, stop_pid, wait_port
 
 from uploader.secret import Secret
 from uploader.seed.base import ClientConfig
@@ -137,20 +137,11 @@ def start_transmission(tmp: Path, *, username: str = "admin",
             raise
         return proc
 
-    def stop() -> None:
-        stop_pid(daemon.proc, timeout=15.0)
-
-    def restart() -> None:
-        """Same config dir, ports and password: the state it saved on exit is read back."""
-        stop()
-        daemon.proc = launch()
-
-    daemon = Daemon(config=config, default_dir=default_dir, home=home, proc=launch(),
-                    log=log, stop=stop, restart=restart)
-    try:
+    # restart: the same config dir, ports and password; the state it saved on exit is read
+    # back.
+    with running(config, default_dir=default_dir, home=home, log=log, launch=launch,
+                 halt=lambda proc: stop_pid(proc, timeout=15.0)) as daemon:
         yield daemon
-    finally:
-        stop()
 
 
 @pytest.fixture

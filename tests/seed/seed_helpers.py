@@ -14,7 +14,8 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,29 @@ class Release:
     path: Path              # the release (file or folder)
     raw: bytes              # the .torrent (built by our builder, as the site serves it)
     infohash: str
+
+
+@contextmanager
+def running(config: ClientConfig, *, default_dir: Path, home: Path, log: Path,
+            launch: Callable[[], subprocess.Popen[bytes]],
+            halt: Callable[[subprocess.Popen[bytes]], None] = stop_pid) -> Iterator[Daemon]:
+    """A started daemon: `stop` halts it, `restart` launches it again with the same config
+    and ports, and it is halted on exit whatever happens."""
+    daemon: Daemon
+
+    def stop() -> None:
+        halt(daemon.proc)
+
+    def restart() -> None:
+        stop()
+        daemon.proc = launch()
+
+    daemon = Daemon(config=config, default_dir=default_dir, home=home, proc=launch(), log=log,
+                    stop=stop, restart=restart)
+    try:
+        yield daemon
+    finally:
+        stop()
 
 
 def make_release(parent: Path, kind: str = "file", size: int = 3 * 1024 * 1024 + 17) -> Release:
