@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from uploader.seed.base import ClientConfig
+from uploader.seed.base import SEEDING, ClientConfig, SeedClient, TorrentStatus
 from uploader.torrent import build_torrent
 
 # Trackers the tests' torrents carry: unreachable on purpose (the network is loopback only).
@@ -138,6 +138,18 @@ def wait_for(predicate: Callable[[], object], timeout: float = 60.0, step: float
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {predicate}")
         time.sleep(step)
+
+
+def seeding(client: SeedClient, infohash: str, timeout: float = 30.0,
+            step: float = 0.1) -> TorrentStatus:
+    """Wait until the client seeds `infohash` at 100 %; its status then."""
+    def done() -> TorrentStatus | None:
+        status = client.status(infohash)
+        return status if status and status.phase == SEEDING and status.progress == 1.0 else None
+
+    found = wait_for(done, timeout=timeout, step=step)
+    assert isinstance(found, TorrentStatus)
+    return found
 
 
 def assert_no_secret(root: Path, secret: str) -> None:

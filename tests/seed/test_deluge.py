@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from daemon_deluge import PASSWORD, TIMEOUT, deluge, raw_client  # noqa: F401 - the fixture
-from seed_helpers import Daemon, make_release, wait_for
+from seed_helpers import Daemon, make_release, seeding, wait_for
 
 from uploader.exceptions import SeedAuthError, SeedClientError
 from uploader.secret import Secret
@@ -41,15 +41,6 @@ def client(deluge: Daemon) -> Iterator[SeedClient]:  # noqa: F811 - the fixture
     yield seed_client
     seed_client.close()
 
-
-def seeding(client: SeedClient, infohash: str, timeout: float = 30.0) -> TorrentStatus:
-    def done() -> TorrentStatus | None:
-        status = client.status(infohash)
-        return status if status and status.phase == SEEDING and status.progress == 1.0 else None
-
-    found = wait_for(done, timeout=timeout, step=0.1)
-    assert isinstance(found, TorrentStatus)
-    return found
 
 
 def files_of(path: Path) -> dict[str, bytes]:

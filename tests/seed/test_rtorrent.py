@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from daemon_rtorrent import TIMEOUT, rtorrent  # noqa: F401 - the fixture
-from seed_helpers import Daemon, make_release, wait_for
+from seed_helpers import Daemon, make_release, seeding, wait_for
 
 from uploader.exceptions import SeedAuthError, SeedClientError
 from uploader.secret import Secret
@@ -44,15 +44,6 @@ def client(rtorrent: Daemon) -> Iterator[RtorrentSeedClient]:  # noqa: F811 - th
     yield seed_client
     seed_client.close()
 
-
-def seeding(client: RtorrentSeedClient, infohash: str, timeout: float = 30.0) -> TorrentStatus:
-    def done() -> TorrentStatus | None:
-        status = client.status(infohash)
-        return status if status and status.phase == SEEDING and status.progress == 1.0 else None
-
-    found = wait_for(done, timeout=timeout, step=0.05)
-    assert isinstance(found, TorrentStatus)
-    return found
 
 
 def phase_is(client: RtorrentSeedClient, infohash: str, phase: str,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import transmission_rpc
 from daemon_transmission import PASSWORD, TIMEOUT, transmission  # noqa: F401 - the fixture
-from seed_helpers import Daemon, assert_no_secret, make_release, wait_for
+from seed_helpers import Daemon, assert_no_secret, make_release, seeding, wait_for
 
 from uploader.exceptions import SeedAuthError, SeedClientError
 from uploader.secret import Secret
@@ -50,15 +50,6 @@ def raw_client(daemon: Daemon) -> transmission_rpc.Client:
                                    username=daemon.config.username,
                                    password=daemon.config.password.reveal(), timeout=TIMEOUT)
 
-
-def seeding(client: SeedClient, infohash: str, timeout: float = 30.0) -> TorrentStatus:
-    def done() -> TorrentStatus | None:
-        status = client.status(infohash)
-        return status if status and status.phase == SEEDING and status.progress == 1.0 else None
-
-    found = wait_for(done, timeout=timeout, step=0.1)
-    assert isinstance(found, TorrentStatus)
-    return found
 
 
 def test_info_reports_version_and_default_folder(transmission: Daemon,  # noqa: F811
