@@ -3,28 +3,18 @@ init / sandbox hosting tests)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE = next((REPO / "examples" / "sample-release").glob("*.mkv"))
+# Run, REPO and SAMPLE are the end-to-end tests' own.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+from e2e_world import REPO, SAMPLE, Run
 
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.out.splitlines() if line.strip()]
+__all__ = ["REPO", "SAMPLE", "Run", "cli", "release"]
 
 
 def cli(tmp: Path, url: str, key: str, profiles: Path, *args: str,

@@ -7,3 +7,5 @@ from pathlib import Path
 
 # The end-to-end helpers (World: the real CLI against the sandbox over loopback) are shared.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
+from conftest_world import world  # noqa: F401 - the fixture, overridden in test_seed_cli

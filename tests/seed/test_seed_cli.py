@@ -7,18 +7,15 @@ Every torrent handed to a client here announces to loopback only: the profile's 
 from __future__ import annotations
 
 import importlib
-import shutil
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_world import REPO, World
+from e2e_world import World
 from seed_helpers import Daemon, assert_no_secret, wait_for
 
-from uploader.sandbox import SandboxServer, Site
 from uploader.seed import connect
 
 V2 = "[ExampleSubs] Sample Show - 01v2 (1080p).mkv"
@@ -46,19 +43,12 @@ def daemon(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Daemon]:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    before = set(threading.enumerate())
-    profiles = tmp_path / "profiles"
-    shutil.copytree(REPO / "profiles", profiles)
-    site = Site.demo()
-    site.tracker_base = "http://127.0.0.1:9/api/tracker"
-    with SandboxServer(site) as server:
-        w = World(site, server, tmp_path, tmp_path / "state", profiles)
-        w.edit_profile("examplesubs", lambda d: d.update(trackers=LOOPBACK_TRACKERS))
-        yield w
-    assert site.errors == []
-    leaked = [t for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert leaked == []
+def world(world: World) -> World:
+    """The end-to-end world, announcing to loopback only: the sandbox hands out its .torrent
+    files with a loopback tracker and the profile's trackers are 127.0.0.1:9."""
+    world.site.tracker_base = "http://127.0.0.1:9/api/tracker"
+    world.edit_profile("examplesubs", lambda d: d.update(trackers=LOOPBACK_TRACKERS))
+    return world
 
 
 def seed_env(daemon: Daemon) -> dict[str, str]:
