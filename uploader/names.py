@@ -18,6 +18,15 @@ def release_path(path: str | Path) -> Path:
     return Path(os.path.abspath(path))
 
 
+def is_file_beside(path: Path) -> bool:
+    """`Path.is_file` for a name made from a release's (`<release>.torrent`, `.nekobt.yaml`):
+    False, not an error, when that name passes the file system's limit."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def decodes(text: str | Path) -> bool:
     try:
         str(text).encode("utf-8")

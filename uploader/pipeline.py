@@ -37,7 +37,14 @@ from uploader.exceptions import (
     ValidationError,
 )
 from uploader.locks import ReleaseBusyError, ReleaseLock
-from uploader.names import decodes, file_name, not_utf8_message, release_path, shown
+from uploader.names import (
+    decodes,
+    file_name,
+    is_file_beside,
+    not_utf8_message,
+    release_path,
+    shown,
+)
 from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
 from uploader.settings import Settings, ensure_private_dir
 
@@ -278,7 +285,7 @@ class Pipeline:
         if self.settings.torrent_file is not None:
             return self.settings.torrent_file
         beside = path.with_name(path.name + ".torrent")
-        if profile.torrent.reuse and _is_file(beside):
+        if profile.torrent.reuse and is_file_beside(beside):
             log.info("%s: reusing %s (verified piece by piece)", path.name, beside.name)
             return beside
         return None
@@ -535,11 +542,3 @@ def _from_site_parse(profile: Profile, meta: ReleaseMeta, checks: Mapping[str, A
     if not changes:
         return meta
     return dataclasses.replace(meta, detected=tuple(detected.items()), **changes)
-
-
-def _is_file(path: Path) -> bool:
-    """`Path.is_file`, False too when the name itself is too long for the file system."""
-    try:
-        return path.is_file()
-    except OSError:
-        return False

@@ -22,6 +22,7 @@ from typing import Any
 
 from uploader.exceptions import ConfigError, ProfileError
 from uploader.languages import Languages
+from uploader.names import is_file_beside
 from uploader.profiles.model import Profile
 from uploader.profiles.schema import SCHEMA, check_profile
 from uploader.profiles.yamlread import Document, parse_yaml, read_profile_text
@@ -89,10 +90,7 @@ def _check_path(path: tuple[str, ...], origin: str) -> tuple[str, ...]:
 def read_sidecar(release: Path) -> tuple[Path, list[Override]] | None:
     """The overrides in `<release>.nekobt.yaml` beside `release`, or None when there is none."""
     sidecar = sidecar_path(release)
-    try:
-        if not sidecar.is_file():
-            return None
-    except OSError:  # e.g. the release's own name is near the 255-byte limit: no sidecar
+    if not is_file_beside(sidecar):
         return None
     doc = parse_yaml(read_profile_text(sidecar), sidecar)
     if doc.data is None:
