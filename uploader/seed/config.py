@@ -12,7 +12,7 @@ password in the clear, so like the site's API it is refused for any host but loo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
@@ -121,7 +121,3 @@ def parse_path_map(entries: list[str] | tuple[str, ...]) -> PathMap:
             raise ConfigError(f"--seed-path-map {entry!r}: both sides must be absolute paths")
         pairs.append((src, dst))
     return PathMap(tuple(pairs))
-
-
-def with_timeout(config: ClientConfig, timeout: float) -> ClientConfig:
-    return replace(config, timeout=timeout)
