@@ -19,6 +19,7 @@ translated here (`_parse`), nowhere else.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -100,19 +101,55 @@ def truncate(text: str, limit: int = MEDIAINFO_MAX) -> tuple[str, bool]:
 
 
 def _parse(path: Path) -> tuple[str, Any]:
-    """(CLI text, parsed tracks) from libmediainfo; MediainfoError when it cannot read."""
+    """(CLI text, parsed tracks) from libmediainfo; MediainfoError when it cannot read.
+
+    One open of the file for both: libmediainfo parses on open (~0.2 s for an H.264 episode,
+    whatever its size) and only formats on `Inform`, so the text and the XML that
+    pymediainfo reads its tracks from come from the same parse. pymediainfo's own `parse`
+    would open the file once per output; it is the fallback should its library handle ever
+    change shape.
+    """
     from xml.etree.ElementTree import ParseError
 
     from pymediainfo import MediaInfo
 
     try:
-        text = MediaInfo.parse(path, output="", full=False)
-        info = MediaInfo.parse(path)
+        try:
+            lib, handle, _, version = MediaInfo._get_library()
+        except (AttributeError, TypeError, ValueError):  # another pymediainfo: two parses
+            return (str(MediaInfo.parse(path, output="", full=False)),
+                    MediaInfo.parse(path))
+        try:
+            return _parse_once(lib, handle, version, path, MediaInfo)
+        finally:
+            lib.MediaInfo_Delete(handle)
     except (OSError, RuntimeError, ValueError, ParseError) as exc:
         reason = "no such file" if isinstance(exc, FileNotFoundError) else str(exc)
         raise MediainfoError(f"{path.name}: libmediainfo cannot read it ({reason}) — "
                              "mediainfo is skipped", path=path) from None
-    return str(text), info
+
+
+def _parse_once(lib: Any, handle: Any, version: tuple[int, ...], path: Path,
+                media_info: Any) -> tuple[str, Any]:
+    """What pymediainfo's `parse` sets, then text (`output=""`, `full=False`) and the XML
+    (`OLDXML`, complete) from one `MediaInfo_Open`."""
+    if version >= (18, 3):
+        lib.MediaInfo_Option(handle, "Cover_Data", "")
+    for option, value in (("CharSet", "UTF-8"), ("ParseSpeed", "0.5"),
+                          ("LegacyStreamDisplay", ""), ("Inform", ""), ("Complete", "")):
+        lib.MediaInfo_Option(handle, option, value)
+    if lib.MediaInfo_Open(handle, os.fspath(path)) == 0:
+        if not path.exists():
+            raise FileNotFoundError(str(path))
+        raise RuntimeError(f"an error occurred while opening {path.name} with libmediainfo")
+    try:
+        text = str(lib.MediaInfo_Inform(handle, 0))
+        lib.MediaInfo_Option(handle, "Inform", "OLDXML" if version >= (17, 10) else "XML")
+        lib.MediaInfo_Option(handle, "Complete", "1")
+        xml = lib.MediaInfo_Inform(handle, 0)
+    finally:
+        lib.MediaInfo_Close(handle)
+    return text, media_info(xml)
 
 
 @dataclass(frozen=True)
@@ -138,11 +175,29 @@ def _reads_as(info: Any, path: Path) -> str:
     return f"{', '.join(parts)} / {size} bytes"
 
 
-def probe_video(release: Path, files: Sequence[Path] | None = None) -> VideoProbe:
-    """Find a file with a video track: the file itself, or for a folder its video files by
-    extension, largest first. pymediainfo errors are translated by `_parse`."""
-    from pymediainfo import MediaInfo
+Parses = dict[Path, "tuple[str, Any] | MediainfoError"]
 
+
+def _parsed(path: Path, parses: Parses | None) -> tuple[str, Any]:
+    """`_parse(path)`, remembered in `parses` so one release's file is opened once."""
+    if parses is None:
+        return _parse(path)
+    if path not in parses:
+        try:
+            parses[path] = _parse(path)
+        except MediainfoError as exc:
+            parses[path] = exc
+    found = parses[path]
+    if isinstance(found, MediainfoError):
+        raise found
+    return found
+
+
+def probe_video(release: Path, files: Sequence[Path] | None = None, *,
+                parses: Parses | None = None) -> VideoProbe:
+    """Find a file with a video track: the file itself, or for a folder its video files by
+    extension, largest first (the first is the file `read_mediainfo` reads: with the same
+    `parses`, it is opened once for both)."""
     if release.is_file():
         candidates = [release]
     else:
@@ -152,11 +207,8 @@ def probe_video(release: Path, files: Sequence[Path] | None = None) -> VideoProb
     for path in candidates:
         name = _shown_name(release, path)
         try:
-            info = MediaInfo.parse(path)
-        except (OSError, RuntimeError, ValueError) as exc:
-            examined.append((name, f"unreadable: {exc}"))
-            continue
-        except Exception as exc:  # noqa: BLE001 - libmediainfo's XML can fail in other ways
+            _, info = _parsed(path, parses)
+        except MediainfoError as exc:
             examined.append((name, f"unreadable: {exc}"))
             continue
         if any(t.track_type == "Video" for t in info.tracks):
@@ -210,10 +262,11 @@ def _summary(video: Any, audio: list[Any], text: list[Any]) -> str:
 
 
 def read_mediainfo(release: Path, files: Sequence[Path] | None = None, *,
-                   languages: Languages | None = None) -> MediaReport | None:
+                   languages: Languages | None = None,
+                   parses: Parses | None = None) -> MediaReport | None:
     """Mediainfo of the release's main video file, or None (with a warning) when there is
     no video or libmediainfo cannot read it. `files`: the release's files on disk (default:
-    all files under `release`)."""
+    all files under `release`); only video files (by extension) are ever opened."""
     languages = languages or Languages.bundled()
     candidates = video_files(release, files)
     if not candidates:
@@ -230,7 +283,7 @@ def read_mediainfo(release: Path, files: Sequence[Path] | None = None, *,
         log.info("%s: mediainfo of %s, the largest of %d video files", release.name, name,
                  len(candidates))
     try:
-        text, info = _parse(main)
+        text, info = _parsed(main, parses)
     except MediainfoError as exc:
         log.warning("%s", exc)
         return None
