@@ -1,11 +1,10 @@
-"""Retries: what is repeated, how often, and every wait (recorded by a fake clock); the
-client-side limiter's spacing."""
+"""Retries: what is repeated, how often, and every wait (recorded by a fake clock). The
+client-side limiter (and how a 429 drains it) is in test_api_limiter.py."""
 
 from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +13,6 @@ import pytest
 from api_fakes import HTML_429, UPLOAD, FakeClock, MakeClient, ScriptedSite, fail, ok, reply
 
 from uploader.api import NekoClient
-from uploader.api.limiter import RateLimiter
 from uploader.api.retry import RetryPolicy
 from uploader.exceptions import (
     AuthError,
@@ -258,62 +256,3 @@ def test_retry_policy_decisions() -> None:
     assert policy.wait_after(ForbiddenError("x", status=403), 1) is None
     with pytest.raises(ValueError, match="at least 1"):
         RetryPolicy(max_attempts=0)
-
-
-# --- the limiter ---------------------------------------------------------------------------
-
-
-def test_limiter_spaces_calls(clock: FakeClock) -> None:
-    limiter = RateLimiter(0.2, clock=clock, sleep=clock.sleep)
-    assert limiter.wait() == 0.0  # the first request never waits
-    assert limiter.wait() == pytest.approx(0.2)
-    clock.now += 0.15  # time passed on its own
-    assert limiter.wait() == pytest.approx(0.05)
-    clock.now += 5
-    assert limiter.wait() == 0.0
-    assert clock.sleeps == [pytest.approx(0.2), pytest.approx(0.05)]
-
-
-def test_client_requests_are_spaced_by_min_interval(make_client: MakeClient,
-                                                     site: ScriptedSite,
-                                                     clock: FakeClock) -> None:
-    site.on("GET", "/stats", ok({}))
-    client = make_client(site, min_interval=0.5)
-    for _ in range(4):
-        client.get_stats()
-    starts = [r.at - site.requests[0].at for r in site.requests]
-    assert starts == pytest.approx([0.0, 0.5, 1.0, 1.5])
-
-
-def test_the_limiter_spaces_retries_too(make_client: MakeClient, site: ScriptedSite,
-                                        clock: FakeClock) -> None:
-    site.on("GET", "/torrents/1", reply(429, {"error": True, "message": "x",
-                                              "retry_after": 0.1}), TORRENT)
-    make_client(site, min_interval=0.3).get_torrent("1")
-    assert clock.sleeps == [0.1, pytest.approx(0.2)]  # the site's wait, then the top-up
-    assert site.requests[1].at - site.requests[0].at == pytest.approx(0.3)
-
-
-def test_limiter_is_thread_safe() -> None:
-    lock = threading.Lock()
-    now = [0.0]
-    sleeps: list[float] = []
-
-    def clock() -> float:
-        with lock:
-            return now[0]
-
-    def sleep(seconds: float) -> None:
-        with lock:
-            sleeps.append(seconds)
-            now[0] += seconds
-
-    limiter = RateLimiter(1.0, clock=clock, sleep=sleep)
-    threads = [threading.Thread(target=limiter.wait) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    # Eight starts, one second apart: seven waits of exactly one second each.
-    assert sleeps == [1.0] * 7
-    assert now[0] == 7.0

@@ -90,6 +90,11 @@ class NekoClient:
     fake clock). `timeout` is the longest wait for any one read, in seconds; `limits`
     (default `limits.DEFAULT_LIMITS`) the total deadline of each request, sized to it, the
     time connecting may take, and the caps on answers (see `uploader.api.limits`).
+
+    Politeness is a token bucket (`uploader.api.limiter`): up to `burst` requests go out back
+    to back, so one release's handful of calls never waits, then one every `min_interval`
+    seconds (0: no limit at all), so a batch of releases stays at 5 requests/s sustained by
+    default. A 429 empties the bucket until the site's wait is over.
     """
 
     def __init__(
@@ -103,6 +108,7 @@ class NekoClient:
         max_attempts: int = 5,
         max_wait: float = 120.0,
         min_interval: float = 0.2,
+        burst: int = 8,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -113,7 +119,7 @@ class NekoClient:
             timeout=timeout,
             limits=limits if limits is not None else _default_limits(),
             policy=RetryPolicy(max_attempts=max_attempts, max_wait=max_wait),
-            limiter=RateLimiter(min_interval, clock=clock, sleep=sleep),
+            limiter=RateLimiter(min_interval, burst=burst, clock=clock, sleep=sleep),
             sleep=sleep,
             clock=clock,
         )

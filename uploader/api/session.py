@@ -33,7 +33,7 @@ from uploader.api import errors, retry, stream
 from uploader.api.answers import decode_json
 from uploader.api.limiter import RateLimiter
 from uploader.api.limits import ClientLimits
-from uploader.exceptions import AuthError, TransportError, UploaderError
+from uploader.exceptions import AuthError, RateLimitedError, TransportError, UploaderError
 from uploader.secret import Secret
 from uploader.urls import check_api_url
 
@@ -151,8 +151,11 @@ class Session:
                                                unreached)
             self._unreachable = None  # any answer: the site is there
             if not response.is_success:
-                raise errors.from_response(response, method=method, path=path, key=self.key,
-                                           base_url=self.base_url)
+                error = errors.from_response(response, method=method, path=path, key=self.key,
+                                             base_url=self.base_url)
+                if isinstance(error, RateLimitedError):
+                    self._slow_down(error)
+                raise error
             if problem is not None:
                 self.fail(problem, response.status_code, None, method, path)
             return response
@@ -165,6 +168,16 @@ class Session:
                 self._unreachable = (self._clock(), exc.message)
             raise
         return response
+
+    def _slow_down(self, error: RateLimitedError) -> None:
+        """After a 429, empty the limiter's bucket until the site's wait (capped like the
+        retry's) is over: the retry then goes out on time, and what follows it, from this
+        request or any other, at the sustained rate instead of in a burst."""
+        hold = (min(error.retry_after, self.policy.max_wait) if error.retry_after is not None
+                else 0.0)
+        log.debug("%s %s: rate limited: requests held %.1f s, then at the sustained rate",
+                  error.method, error.path, hold)
+        self._limiter.drain(hold)
 
     def _fail_if_unreachable(self, method: str, path: str) -> None:
         """Raise the last "cannot reach the site" again while it is recent (nothing is sent)."""
