@@ -1,10 +1,16 @@
 """One release through the pipeline: the stages of PRODUCT.md, in order, journalled.
 
     prepare (local, may overlap the previous release's site calls):
-        journal → pick profile → build torrent → read mediainfo
-    publish (site calls):
-        PUT /upload/mediainfo → merge → PUT /upload/checks → decide → infohash lookup →
-        POST /upload (exactly once) → GET /torrents/<id> → mark upgrades → seeding handoff
+        journal → pick profile → list the torrent's files → start hashing (a thread of its
+        own) → read mediainfo (one parse of the main video file, while hashing runs)
+    publish (site calls, while this release still hashes):
+        PUT /upload/mediainfo → merge → PUT /upload/checks → decide → (wait for the hash) →
+        infohash lookup → POST /upload (exactly once) → GET /torrents/<id> → mark upgrades →
+        seeding handoff
+
+Only the infohash lookup and the POST wait for the hash; a check failure found while hashing
+stops it at once. A release the journal has as uploaded or in doubt waits for its hash first:
+the site's answer about that infohash decides before anything else.
 
 Every failure becomes a journalled `rejected` or `failed` record with a message; nothing here
 prints. The caller (`uploader.runner`) turns records into output and exit codes.
@@ -54,7 +60,8 @@ if TYPE_CHECKING:
     from uploader.languages import Languages
     from uploader.mediainfo import MediaReport, VideoProbe
     from uploader.profiles import Profile
-    from uploader.torrent import BuiltTorrent
+    from uploader.torrent import BuiltTorrent, PlannedTorrent
+    from uploader.torrent.job import HashJob
 
 log = logging.getLogger(__name__)
 
@@ -67,18 +74,20 @@ def fingerprint(path: Path) -> str:
     if path.is_file():
         st = path.stat()
         return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-    parts = []
-    for root, dirs, files in os.walk(path):
-        dirs.sort()
-        for name in sorted(files):
-            full = Path(root, name)
-            try:
-                st = full.stat()
-            except OSError:
-                continue
-            parts.append(f"{full.relative_to(path)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
     import hashlib
 
+    # Strings, not Path objects: for 4,000 files, pathlib cost more than the stat calls.
+    top = str(path)
+    parts = []
+    for root, dirs, files in os.walk(top):
+        dirs.sort()
+        inside = root[len(top) + 1:] + "/" if root != top else ""
+        for name in sorted(files):
+            try:
+                st = os.stat(os.path.join(root, name))
+            except OSError:
+                continue
+            parts.append(f"{inside}{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
     # The names' bytes as the file system has them: a name need not be UTF-8 (the builder
     # refuses such a release later, with the name shown escaped).
     return hashlib.sha1(os.fsencode("\n".join(parts)), usedforsecurity=False).hexdigest()
@@ -95,7 +104,10 @@ class Prepared:
     earlier_infohash: str | None = None
     lock: ReleaseLock | None = None  # held from prepare() until publish() returns
     profile: Profile | None = None
-    built: BuiltTorrent | None = None
+    planned: PlannedTorrent | None = None  # the listing: what the checks need
+    hashing: HashJob | None = None  # the hash, running while the site is asked
+    fingerprint: str = ""
+    built: BuiltTorrent | None = None  # once hashed (`Pipeline._built`)
     torrent_file: Path | None = None
     report: MediaReport | None = None
     video: VideoProbe | None = None  # None: not looked for (the profile opts out)
@@ -120,6 +132,7 @@ class Pipeline:
         sleep: Callable[[float], None] = time.sleep,
         policy: Policy | None = None,
         progress: Callable[[Any], None] | None = None,
+        hash_lanes: int = 1,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -131,6 +144,8 @@ class Pipeline:
         self.progress = progress
         self._languages: Languages | None = None
         self._site_lacks_batch = False  # learnt from the site's answer, once per run
+        # Releases hashing at once (the daemon's --jobs): one prepared early waits its turn.
+        self._lane = threading.Semaphore(max(1, hash_lanes))
 
     @property
     def languages(self) -> Languages:
@@ -145,9 +160,11 @@ class Pipeline:
     # -- local stages -------------------------------------------------------------------------
 
     def prepare(self, path: Path) -> Prepared:
-        from uploader.mediainfo import read_mediainfo
+        from uploader.mediainfo import Parses, probe_video, read_mediainfo
         from uploader.profiles import select_profile
-        from uploader.torrent import build_torrent, reuse_torrent
+        from uploader.torrent import plan_reuse, plan_torrent
+        from uploader.torrent.job import HashJob
+        from uploader.torrent.progress import current_label
 
         path = release_path(path)
         if not decodes(path):
@@ -190,73 +207,87 @@ class Pipeline:
             fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
             record = self.journal.update(record.id, profile=profile.name, **fields)
             existing = self._existing_torrent(path, profile)
+            trackers = [list(tier) for tier in profile.trackers]
             if existing is not None:
                 # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm;
                 # every piece verified against the data before anything is sent.
-                built = reuse_torrent(existing, path,
-                                      trackers=[list(tier) for tier in profile.trackers],
-                                      cache_dir=self.settings.state_dir / "cache",
-                                      progress=self.progress, cancel=self.cancel,
-                                      threads=self.settings.threads)
+                planned = plan_reuse(existing, path, trackers=trackers)
             else:
-                built = build_torrent(
-                    path,
-                    trackers=[list(tier) for tier in profile.trackers],
-                    private=profile.torrent.private,
-                    source=profile.torrent.source,
-                    piece_size=profile.torrent.piece_size,
-                    exclude=profile.torrent.exclude,
-                    cache_dir=self.settings.state_dir / "cache",
-                    progress=self.progress,
-                    cancel=self.cancel,
-                    threads=self.settings.threads,
-                )
-            prepared.built = built
-            if keep and record.infohash and record.infohash != built.infohash:
-                if record.fingerprint != current:
-                    # Same path, other content (an encode replaced in place): a new release,
-                    # only when asked; the earlier upload stays in the journal's history.
-                    prepared.replaces = self._new_content(record)
-                    self.journal.update(
-                        record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
-                        upgraded=[], bad_torrents=[], error=None, uploaded_at=None,
-                        seeding_state=J.SEED_NONE, seeding_client=None, seeding_error=None,
-                        kind=J.NEW_CONTENT,
-                        detail={"old_infohash": record.infohash, "old_state": record.state,
-                                "old_torrent_id": record.torrent_id})
-                    prepared.prior_state = J.QUEUED
-                else:
-                    # Same bytes, another torrent (a profile edit changed trackers, piece size
-                    # or source): the site has this release already; never upload it twice.
-                    prepared.earlier_infohash = record.infohash
-                    log.warning("%s: the profile now makes another torrent (%s, was %s) of "
-                                "content already sent; the site's copy is kept", path.name,
-                                built.infohash, record.infohash)
-            # Named by infohash too: two releases with the same file name keep their own.
-            torrent_file = (ensure_private_dir(self.settings.torrents_dir)
-                            / file_name(path.name, f".{built.infohash[:8]}.torrent"))
-            built.write(torrent_file)
-            prepared.torrent_file = torrent_file
-            known: dict[str, Any] = {} if prepared.earlier_infohash else {
-                "infohash": built.infohash, "torrent_file": str(torrent_file)}
-            self.journal.update(record.id, fingerprint=current, kind="built",
-                                detail={"files": len(built.files),
-                                        "hashed_bytes": built.hashed_bytes,
-                                        "infohash": built.infohash}, **known)
+                planned = plan_torrent(path, trackers=trackers, private=profile.torrent.private,
+                                       source=profile.torrent.source,
+                                       piece_size=profile.torrent.piece_size,
+                                       exclude=profile.torrent.exclude)
+            prepared.planned = planned
+            prepared.fingerprint = current
+            prepared.hashing = HashJob(
+                planned, lane=self._lane, cancel=self.cancel,
+                cache_dir=self.settings.state_dir / "cache", progress=self.progress,
+                threads=self.settings.threads, label=current_label() or path.name)
+            # While it hashes: libmediainfo opens the main video file once for the text, the
+            # tracks and the video probe (never the fonts and extras of a batch).
+            parses: Parses = {}
             if profile.upload.include_mediainfo or self.settings.detect:
-                prepared.report = read_mediainfo(path, built.local_files)
+                prepared.report = read_mediainfo(path, planned.local_files, parses=parses)
             if profile.upload.require_video:
-                from uploader.mediainfo import probe_video
-
-                prepared.video = probe_video(path, built.local_files)
+                prepared.video = probe_video(path, planned.local_files, parses=parses)
         except UploaderError as exc:
             prepared.error = exc
-        except OSError as exc:  # the state or torrent folder, not the release
+        if prepared.error is not None and prepared.hashing is not None:
+            prepared.hashing.abandon()
+        prepared.record = self.journal.get(record.id)
+        return prepared
+
+    def _built(self, prepared: Prepared) -> BuiltTorrent:
+        """Wait for the release's hash, then what needs it: the new-content rules for a path
+        uploaded before, the .torrent file, the journal's `built` event and infohash."""
+        if prepared.built is not None:
+            return prepared.built
+        assert prepared.hashing is not None  # prepare() starts it or sets error
+        built = prepared.hashing.result()
+        record, current = self.journal.get(prepared.record.id), prepared.fingerprint
+        keep = prepared.prior_state in (J.UPLOADING, J.UPLOADED, J.EXISTS)
+        if keep and record.infohash and record.infohash != built.infohash:
+            if record.fingerprint != current:
+                # Same path, other content (an encode replaced in place): a new release,
+                # only when asked; the earlier upload stays in the journal's history.
+                prepared.replaces = self._new_content(record)
+                self.journal.update(
+                    record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
+                    upgraded=[], bad_torrents=[], error=None, uploaded_at=None,
+                    seeding_state=J.SEED_NONE, seeding_client=None, seeding_error=None,
+                    kind=J.NEW_CONTENT,
+                    detail={"old_infohash": record.infohash, "old_state": record.state,
+                            "old_torrent_id": record.torrent_id})
+                prepared.prior_state = J.QUEUED
+            else:
+                # Same bytes, another torrent (a profile edit changed trackers, piece size
+                # or source): the site has this release already; never upload it twice.
+                prepared.earlier_infohash = record.infohash
+                log.warning("%s: the profile now makes another torrent (%s, was %s) of "
+                            "content already sent; the site's copy is kept",
+                            prepared.path.name, built.infohash, record.infohash)
+        try:
+            # Named by infohash too: two releases with the same file name keep their own.
+            torrent_file = (ensure_private_dir(self.settings.torrents_dir)
+                            / file_name(prepared.path.name, f".{built.infohash[:8]}.torrent"))
+            built.write(torrent_file)
+        except OSError as exc:  # the state or torrent folder, not the release: exit 2
             prepared.error = ConfigError(
                 f"{exc.filename or self.settings.torrents_dir}: {exc.strerror} — check "
                 "--torrent-dir and --state-dir")
+            raise prepared.error from None
+        prepared.torrent_file = torrent_file
+        known: dict[str, Any] = {} if prepared.earlier_infohash else {
+            "infohash": built.infohash, "torrent_file": str(torrent_file)}
+        # `hashed_at`: when the hash was done, which may be well before it was needed here.
+        self.journal.update(record.id, fingerprint=current, kind="built",
+                            detail={"files": len(built.files),
+                                    "hashed_bytes": built.hashed_bytes,
+                                    "infohash": built.infohash,
+                                    "hashed_at": prepared.hashing.finished_at}, **known)
+        prepared.built = built
         prepared.record = self.journal.get(record.id)
-        return prepared
+        return built
 
     def _new_content(self, record: ReleaseRecord) -> str | None:
         """The earlier torrent that --replace upgrades; NewContentError without --replace."""
@@ -310,6 +341,9 @@ class Pipeline:
         try:
             return self._publish_locked(prepared, mode)
         finally:
+            # Rejected, failed or interrupted before the hash was needed: stop reading now.
+            if prepared.hashing is not None:
+                prepared.hashing.abandon()
             prepared.lock.release_()
 
     def _publish_locked(self, prepared: Prepared, mode: str) -> ReleaseRecord:
@@ -347,57 +381,45 @@ class Pipeline:
     def _publish(self, prepared: Prepared, mode: str) -> ReleaseRecord:
         from uploader.metadata import release_meta
 
-        profile, built = prepared.profile, prepared.built
+        profile, planned = prepared.profile, prepared.planned
         assert profile is not None  # prepare() sets both or sets error
-        assert built is not None
+        assert planned is not None
         record = prepared.record
-        hashes = [h for h in (built.infohash, prepared.earlier_infohash, record.site_infohash)
-                  if h]
-
         prior = prepared.prior_state
-        if prepared.video is not None and prior not in (J.UPLOADING, J.UPLOADED, J.EXISTS):
+        # Uploaded before, or in doubt: the site's answer about that infohash decides before
+        # anything else, so this release waits for its hash first (from the piece cache,
+        # mostly). Any other release is checked while it hashes.
+        known = prior in (J.UPLOADING, J.UPLOADED, J.EXISTS)
+        if known:
+            self._built(prepared)
+            prior = prepared.prior_state  # new content at that path starts afresh
+            known = prior in (J.UPLOADING, J.UPLOADED, J.EXISTS)
+
+        if prepared.video is not None and not known:
             problem = media_problem(prepared.path.name, prepared.video, require_video=True)
             if problem is not None:
                 return self.journal.update(record.id, state=J.REJECTED, fails=[], warns=[],
                                            error=problem, permanent=True, kind="rejected")
-        if mode == UPLOAD:
-            # Already there (uploaded by hand, by an earlier run, or in doubt after a crash):
-            # the site's answer decides, before checks can reject a re-run.
-            found = find(self.client, hashes, in_doubt=prior == J.UPLOADING,
-                         policy=self.policy, sleep=self.sleep)
-            if found is None and prior in (J.UPLOADED, J.EXISTS) and record.torrent_id:
-                # Search may hide torrents still waiting for staff approval; the id we were
-                # given is proof enough while the site still knows it.
-                found = self._still_on_site(record.torrent_id)
+        if mode == UPLOAD and known:
+            # Already there (uploaded by an earlier run, or in doubt after a crash).
+            found = self._found(prepared, prior)
             if found is not None:
-                ours = prior in (J.UPLOADING, J.UPLOADED)
-                status = J.UPLOADED if ours else J.EXISTS
-                # A crash may have come between the upload and its follow-ups: finish them.
-                done = self._after_upload(prepared, status, found,
-                                          self._journalled_upgrades(record.id))
-                if prior == J.UPLOADING:
-                    return done  # this run resolved its own (or a crashed run's) upload
-                # Uploaded by an earlier run, or by hand: this run found it there. The journal
-                # keeps `uploaded` (its follow-ups depend on it); the report says `exists`.
-                return dataclasses.replace(done, state=J.EXISTS)
+                return found
 
         # `check` of a release already uploaded, or in doubt, must not touch what exactly-once
         # relies on: its outcome is shown and journalled as an event, its state kept.
-        hold = mode == CHECK and prior in (J.UPLOADING, J.UPLOADED, J.EXISTS)
-        if not hold:
-            # From here on the torrent just built is the one the site is asked about.
-            self.journal.update(record.id, state=J.CHECKING, infohash=built.infohash,
-                                torrent_file=str(prepared.torrent_file))
-        meta = release_meta(profile, prepared.path, built, prepared.report, client=self.client,
-                            detect=self.settings.detect, languages=self.languages)
+        hold = mode == CHECK and known
+        meta = release_meta(profile, prepared.path, planned, prepared.report,
+                            client=self.client, detect=self.settings.detect,
+                            languages=self.languages)
         meta = resolve_new_members(self.client, meta)
         self.journal.update(record.id, title=meta.title, kind="metadata",
                             detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
                                     "fansub": meta.fansub_langs, "codec": meta.video_codec})
-        checks, meta = self._checks(record.id, self._fit_site(meta), built)
+        checks, meta = self._checks(record.id, self._fit_site(meta), planned)
         parsed = _from_site_parse(profile, meta, checks)
         if parsed != meta:  # `auto` fields the site's parse settled: ask with them
-            checks, meta = self._checks(record.id, self._fit_site(parsed), built)
+            checks, meta = self._checks(record.id, self._fit_site(parsed), planned)
         fails, warns = list(checks.get("fails") or []), list(checks.get("warns") or [])
         decision = decide(fails, warns, ignore_all=self.settings.ignore_warnings,
                           accepted=profile.upload.ignore_warnings)
@@ -406,6 +428,15 @@ class Pipeline:
         upgrade_ids = torrent_ids(checks.get("upgraded_torrents") or [])
         if prepared.replaces and prepared.replaces not in upgrade_ids:
             upgrade_ids.append(prepared.replaces)
+        if not decision.ok and not hold:
+            # Nothing more of this release is needed: `publish` stops its hashing.
+            return self.journal.update(record.id, state=J.REJECTED, fails=fails, warns=warns,
+                                       error=decision.reason(), permanent=True)
+        built = self._built(prepared)  # the infohash lookup and the POST need the hash
+        if not hold:
+            # Hashed (the journal said `building` until now, checks or not): from here on
+            # this torrent is the one the site is asked about.
+            self.journal.update(record.id, state=J.CHECKING)
         if hold:
             from uploader.preview import build_preview
 
@@ -418,9 +449,6 @@ class Pipeline:
             return dataclasses.replace(
                 shown, state=J.CHECKED, error=None, upgraded=upgrade_ids,
                 preview=build_preview(meta, built, ignore_warnings=decision.ignore_warnings))
-        if not decision.ok:
-            return self.journal.update(record.id, state=J.REJECTED, fails=fails, warns=warns,
-                                       error=decision.reason(), permanent=True)
         if mode == CHECK:
             from uploader.preview import build_preview
 
@@ -429,6 +457,11 @@ class Pipeline:
                 record.id, state=J.CHECKED, fails=[], warns=warns, upgraded=upgrade_ids,
                 error=None, preview=build_preview(meta, built,
                                                   ignore_warnings=decision.ignore_warnings))
+        if not known:
+            # Uploaded by hand, or by a run whose journal this machine does not have.
+            found = self._found(prepared, prior, upgrade_ids)
+            if found is not None:
+                return found
 
         if self.cancel.is_set():
             raise CancelledError("shutdown requested — release checked, not uploaded")
@@ -451,7 +484,7 @@ class Pipeline:
                                         "body": for_journal(upload)})
 
         outcome = upload_once(
-            self.client, upload, hashes, in_doubt=prior == J.UPLOADING,
+            self.client, upload, self._hashes(prepared), in_doubt=prior == J.UPLOADING,
             on_attempt=on_attempt,
             on_event=lambda kind, detail: self.journal.record(record.id, kind, detail),
             policy=self.policy, sleep=self.sleep,
@@ -460,6 +493,37 @@ class Pipeline:
         return self._after_upload(prepared, status, outcome.torrent_id, upgrade_ids,
                                   warns=warns)
 
+    def _found(self, prepared: Prepared, prior: str, upgrade_ids: list[str] | None = None
+               ) -> ReleaseRecord | None:
+        """The release's outcome when the site already has its infohash (its follow-ups
+        finished), or None: not there."""
+        self._built(prepared)
+        record = prepared.record
+        found = find(self.client, self._hashes(prepared), in_doubt=prior == J.UPLOADING,
+                     policy=self.policy, sleep=self.sleep)
+        if found is None and prior in (J.UPLOADED, J.EXISTS) and record.torrent_id:
+            # Search may hide torrents still waiting for staff approval; the id we were
+            # given is proof enough while the site still knows it.
+            found = self._still_on_site(record.torrent_id)
+        if found is None:
+            return None
+        ours = prior in (J.UPLOADING, J.UPLOADED)
+        status = J.UPLOADED if ours else J.EXISTS
+        # A crash may have come between the upload and its follow-ups: finish them.
+        done = self._after_upload(prepared, status, found, upgrade_ids if upgrade_ids
+                                  is not None else self._journalled_upgrades(record.id))
+        if prior == J.UPLOADING:
+            return done  # this run resolved its own (or a crashed run's) upload
+        # Uploaded by an earlier run, or by hand: this run found it there. The journal
+        # keeps `uploaded` (its follow-ups depend on it); the report says `exists`.
+        return dataclasses.replace(done, state=J.EXISTS)
+
+    def _hashes(self, prepared: Prepared) -> list[str]:
+        """Every infohash this release may be on the site under."""
+        assert prepared.built is not None
+        return [h for h in (prepared.built.infohash, prepared.earlier_infohash,
+                            prepared.record.site_infohash) if h]
+
     def _fit_site(self, meta: ReleaseMeta) -> ReleaseMeta:
         """Sites older than the `batch` field say "full-scale batch" with level 4 instead."""
         if self._site_lacks_batch and meta.batch:
@@ -467,7 +531,7 @@ class Pipeline:
                                        else meta.level)
         return meta
 
-    def _checks(self, release_id: int, meta: ReleaseMeta, built: BuiltTorrent
+    def _checks(self, release_id: int, meta: ReleaseMeta, built: PlannedTorrent
                 ) -> tuple[Mapping[str, Any], ReleaseMeta]:
         body = checks_body(meta, built.files, built.announce_tiers)
         self.journal.record(release_id, "request", {"endpoint": "PUT /upload/checks",

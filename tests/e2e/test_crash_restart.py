@@ -108,6 +108,41 @@ def test_sigint_stops_the_next_release_hashing_at_once(world: World) -> None:
     assert took < 3.0, took
 
 
+def test_sigint_while_a_checked_release_hashes_stops_within_a_second(world: World) -> None:
+    # The site's checks are answered while the release still hashes; Ctrl-C then must not
+    # wait for the rest of the hash.
+    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
+    big.parent.mkdir(exist_ok=True)
+    with big.open("wb") as fh:
+        fh.truncate(32 << 30)  # sparse 32 GiB: many seconds of hashing, no disk
+    os.utime(big, (time.time() - 60, time.time() - 60))
+    proc = start(world, "upload", "--set", "upload.require_video=false", "--hash-threads", "1",
+                 str(big))
+    deadline = time.monotonic() + 60
+    while not any(r.path == "/upload/checks" for r in world.site.requests):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.5)  # checked; now only the hash is awaited
+    assert proc.poll() is None
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    took = time.monotonic() - sent
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert took < 2.0, took  # the bound is 1 s; CI machines get slack, not minutes
+    assert world.posts() == []
+    (record,) = world.cli("status", "--json").records()
+    # Stopped mid-way, nothing sent: a later run takes it up again from the start.
+    assert record["status"] == "interrupted", record
+    assert record["torrent_id"] is None
+
+
 def test_a_release_another_process_is_working_on_is_left_alone(world: World) -> None:
     from uploader.locks import ReleaseLock
 

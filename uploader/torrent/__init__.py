@@ -12,7 +12,13 @@ Modules: `files` (what is shared, in mktorrent's order), `trackers` (private ann
 are imported only when used.
 """
 
-from uploader.torrent.builder import CREATED_BY, BuiltTorrent, build_torrent
+from uploader.torrent.builder import (
+    CREATED_BY,
+    BuiltTorrent,
+    PlannedTorrent,
+    build_torrent,
+    plan_torrent,
+)
 from uploader.torrent.files import Release, ReleaseFile, release_files
 from uploader.torrent.piecesize import auto_piece_size, check_piece_size
 from uploader.torrent.progress import (
@@ -22,13 +28,14 @@ from uploader.torrent.progress import (
     progress_bar,
     terminal_progress,
 )
-from uploader.torrent.reuse import reuse_torrent
+from uploader.torrent.reuse import plan_reuse, reuse_torrent
 from uploader.torrent.trackers import PUBLIC_ANNOUNCE, check_trackers
 
 __all__ = [
     "CREATED_BY",
     "PUBLIC_ANNOUNCE",
     "BuiltTorrent",
+    "PlannedTorrent",
     "Progress",
     "ProgressCallback",
     "Release",
@@ -38,6 +45,8 @@ __all__ = [
     "build_torrent",
     "check_piece_size",
     "check_trackers",
+    "plan_reuse",
+    "plan_torrent",
     "progress_bar",
     "release_files",
     "reuse_torrent",

@@ -9,9 +9,8 @@ changed while hashing, and torf to assemble, validate and encode the metainfo.
 from __future__ import annotations
 
 import importlib
-import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +21,7 @@ from uploader.torrent import metainfo
 from uploader.torrent.files import Release, release_files
 from uploader.torrent.hasher import check_unchanged, hash_pieces
 from uploader.torrent.piecesize import check_piece_size, choose_piece_size
-from uploader.torrent.progress import Progress, ProgressCallback
+from uploader.torrent.progress import Cancel, Progress, ProgressCallback
 from uploader.torrent.trackers import check_trackers
 
 if TYPE_CHECKING:
@@ -78,7 +77,7 @@ def release_pieces(
     *,
     cache_dir: Path | None,
     progress: ProgressCallback | None,
-    cancel: threading.Event | None,
+    cancel: Cancel | None,
     threads: int,
     listed_at: float,
 ) -> tuple[bytes, int]:
@@ -108,7 +107,7 @@ def _hash(
     release: Release,
     piece_size: int,
     progress: ProgressCallback | None,
-    cancel: threading.Event | None,
+    cancel: Cancel | None,
     threads: int,
 ) -> bytes:
     """Hash the release, then check that no file changed while it was read."""
@@ -127,6 +126,73 @@ def _hash(
     return digests
 
 
+@dataclass(frozen=True, eq=False)
+class PlannedTorrent:
+    """A torrent listed but not yet hashed: everything the site's checks need (the files,
+    sizes and trackers), while `hash()` runs in the background. `BuiltTorrent` has the same
+    `files`, `total_size`, `local_files`, `announce_tiers` and `release`."""
+
+    release: Release
+    piece_size: int
+    announce_tiers: list[list[str]]
+    listed_at: float
+    # digests, bytes hashed → the finished torrent (a new info dict, or a verified reuse)
+    finish: Callable[[bytes, int], BuiltTorrent]
+
+    @property
+    def files(self) -> list[str]:
+        return self.release.torrent_paths
+
+    @property
+    def total_size(self) -> int:
+        return self.release.total_size
+
+    @property
+    def local_files(self) -> list[Path]:
+        return [f.path for f in self.release.files]
+
+    def hash(self, *, cache_dir: Path | None = None, progress: ProgressCallback | None = None,
+             cancel: Cancel | None = None, threads: int = 2) -> BuiltTorrent:
+        """The piece hashes (from the cache, or hashed now), then the finished torrent."""
+        if cancel is not None and cancel.is_set():
+            raise CancelledError("torrent: cancelled before hashing started")
+        digests, hashed = release_pieces(self.release, self.piece_size, cache_dir=cache_dir,
+                                         progress=progress, cancel=cancel, threads=threads,
+                                         listed_at=self.listed_at)
+        return self.finish(digests, hashed)
+
+
+def plan_torrent(
+    path: Path,
+    *,
+    trackers: Sequence[Sequence[str]],
+    private: bool = False,
+    source: str | None = None,
+    piece_size: int | None = None,
+    exclude: Sequence[str] = (),
+) -> PlannedTorrent:
+    """Check the trackers and piece size, list the release: the torrent minus its hashes.
+
+    Raises PrivateAnnounceError / TorrentError (bad trackers, before anything is read),
+    TorrentError (bad piece size, empty or unreadable release, symlink leaving it).
+    """
+    tiers = check_trackers(trackers)
+    if piece_size is not None:
+        check_piece_size(piece_size)
+    if source is not None and not isinstance(source, str):
+        raise TorrentError(f"torrent.source: {source!r} is not text — write a short tag")
+    listed_at = time.time()
+    release = release_files(Path(path), exclude=exclude)
+    size = choose_piece_size(release.total_size, piece_size)
+
+    def finish(digests: bytes, hashed: int) -> BuiltTorrent:
+        info = metainfo.info_dict(release, size, digests, private, source)
+        return assemble(info, tiers, release, size, hashed, created_by=CREATED_BY,
+                        creation_date=int(time.time()))
+
+    return PlannedTorrent(release, size, tiers, listed_at, finish)
+
+
 def build_torrent(
     path: Path,
     *,
@@ -137,10 +203,11 @@ def build_torrent(
     exclude: Sequence[str] = (),
     cache_dir: Path | None = None,
     progress: ProgressCallback | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancel | None = None,
     threads: int = 2,
 ) -> BuiltTorrent:
-    """Build a v1 torrent of `path` (a file, or a folder for a batch).
+    """Build a v1 torrent of `path` (a file, or a folder for a batch): `plan_torrent`, then
+    its `hash`.
 
     `trackers` are announce tiers (the first URL announces); `piece_size` None picks one from
     the table in `piecesize.py`; `exclude` adds the profile's globs to the built-in exclusions;
@@ -152,28 +219,12 @@ def build_torrent(
     TorrentError (bad piece size, empty or unreadable release, symlink leaving it, a file that
     changed while hashed), CancelledError.
     """
-    tiers = check_trackers(trackers)
-    if piece_size is not None:
-        check_piece_size(piece_size)
-    if source is not None and not isinstance(source, str):
-        raise TorrentError(f"torrent.source: {source!r} is not text — write a short tag")
     if cancel is not None and cancel.is_set():
+        check_trackers(trackers)  # bad trackers are still said first
         raise CancelledError("torrent: cancelled before hashing started")
-    listed_at = time.time()
-    release = release_files(Path(path), exclude=exclude)
-    size = choose_piece_size(release.total_size, piece_size)
-    digests, hashed = release_pieces(
-        release,
-        size,
-        cache_dir=cache_dir,
-        progress=progress,
-        cancel=cancel,
-        threads=threads,
-        listed_at=listed_at,
-    )
-    info = metainfo.info_dict(release, size, digests, private, source)
-    return assemble(info, tiers, release, size, hashed, created_by=CREATED_BY,
-                    creation_date=int(time.time()))
+    planned = plan_torrent(path, trackers=trackers, private=private, source=source,
+                           piece_size=piece_size, exclude=exclude)
+    return planned.hash(cache_dir=cache_dir, progress=progress, cancel=cancel, threads=threads)
 
 
 def assemble(info: dict[str, Any], tiers: list[list[str]], release: Release, piece_size: int,

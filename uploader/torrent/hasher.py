@@ -37,7 +37,7 @@ from pathlib import Path
 
 from uploader.exceptions import CancelledError, TorrentError
 from uploader.torrent.files import FileIdentity, ReleaseFile
-from uploader.torrent.progress import Progress, ProgressCallback
+from uploader.torrent.progress import Cancel, Progress, ProgressCallback
 
 CHUNK = 1024 * 1024
 
@@ -82,7 +82,7 @@ class PieceHasher:
         *,
         threads: int = 2,
         progress: ProgressCallback | None = None,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
         interval: float = 0.25,
     ) -> None:
         # Empty files add no bytes; leaving them out keeps the offset search simple.
@@ -222,7 +222,7 @@ def hash_pieces(
     *,
     threads: int = 2,
     progress: ProgressCallback | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancel | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> bytes:
     """Piece digests of `files` laid end to end; see `PieceHasher` and its `run`."""

@@ -1,4 +1,5 @@
-"""Hashing progress: a value passed to callbacks, and a terminal bar that knows when to be quiet."""
+"""Hashing progress: a value passed to callbacks, and a terminal bar that knows when to be quiet;
+and `Cancel`, what hashing asks whether to stop."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -36,6 +37,18 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+class Cancel(Protocol):
+    """A stop request: a `threading.Event`, or anything answering `is_set()` (a release's own
+    stop, joined with the run's)."""
+
+    def is_set(self) -> bool: ...
+
+
+def current_label() -> str | None:
+    """The name `labelled` gave this thread's hashing (to carry it to another thread)."""
+    return getattr(_label, "name", None)
 
 
 def _ignore(_: Progress) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import stat as stat_mod
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +20,9 @@ from typing import Any
 
 from uploader.exceptions import TorrentError
 from uploader.torrent import metainfo
-from uploader.torrent.builder import CREATED_BY, BuiltTorrent, assemble, release_pieces
+from uploader.torrent.builder import CREATED_BY, BuiltTorrent, PlannedTorrent, assemble
 from uploader.torrent.files import FileIdentity, Release, ReleaseFile
-from uploader.torrent.progress import ProgressCallback
+from uploader.torrent.progress import Cancel, ProgressCallback
 from uploader.torrent.trackers import check_trackers, refuse_private
 
 
@@ -75,22 +74,12 @@ def _release_for(path: Path, name: str, layout: list[tuple[tuple[str, ...], int]
     return Release(Path(absolute), name, is_dir, tuple(files))
 
 
-def reuse_torrent(
-    torrent_file: Path,
-    path: Path,
-    *,
-    trackers: Sequence[Sequence[str]],
-    cache_dir: Path | None = None,
-    progress: ProgressCallback | None = None,
-    cancel: threading.Event | None = None,
-    threads: int = 2,
-) -> BuiltTorrent:
-    """An existing .torrent of `path`, verified piece by piece, with `trackers` as tiers.
-
-    Raises PrivateAnnounceError / TorrentError for bad trackers (before anything is read),
-    TorrentError when the file is not a valid torrent or does not match the content,
-    CancelledError.
-    """
+def plan_reuse(torrent_file: Path, path: Path, *, trackers: Sequence[Sequence[str]]
+               ) -> PlannedTorrent:
+    """An existing .torrent of `path`, read and matched against the files (names, sizes):
+    its `hash()` then verifies every piece. Raises PrivateAnnounceError / TorrentError for
+    bad trackers (before anything is read), TorrentError when the file is not a valid torrent
+    or does not match the content's layout."""
     tiers = check_trackers(trackers)
     try:
         original = Path(torrent_file).read_bytes()
@@ -119,26 +108,41 @@ def reuse_torrent(
     listed_at = time.time()
     release = _release_for(Path(path), name, _layout(info, Path(torrent_file)))
     piece_size = int(info["piece length"])
-    digests, hashed = release_pieces(
-        release,
-        piece_size,
-        cache_dir=cache_dir,
-        progress=progress,
-        cancel=cancel,
-        threads=threads,
-        listed_at=listed_at,
-    )
     expected = bytes(info["pieces"])
-    if digests != expected:
-        bad = next(
-            i for i in range(0, len(digests), 20) if digests[i : i + 20] != expected[i : i + 20]
-        )
-        raise TorrentError(
-            f"{torrent_file}: piece {bad // 20} does not match the content of {path} — the "
-            "torrent is for other data; build a new one",
-            path=torrent_file,
-        )
-    made = torrent.creation_date
-    return assemble(info, tiers, release, piece_size, hashed,
-                    created_by=torrent.created_by or CREATED_BY,  # who really made it
-                    creation_date=int(made.timestamp()) if made else int(time.time()))
+
+    def finish(digests: bytes, hashed: int) -> BuiltTorrent:
+        if digests != expected:
+            bad = next(i for i in range(0, len(digests), 20)
+                       if digests[i : i + 20] != expected[i : i + 20])
+            raise TorrentError(
+                f"{torrent_file}: piece {bad // 20} does not match the content of {path} — "
+                "the torrent is for other data; build a new one",
+                path=torrent_file,
+            )
+        made = torrent.creation_date
+        return assemble(info, tiers, release, piece_size, hashed,
+                        created_by=torrent.created_by or CREATED_BY,  # who really made it
+                        creation_date=int(made.timestamp()) if made else int(time.time()))
+
+    return PlannedTorrent(release, piece_size, tiers, listed_at, finish)
+
+
+def reuse_torrent(
+    torrent_file: Path,
+    path: Path,
+    *,
+    trackers: Sequence[Sequence[str]],
+    cache_dir: Path | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: Cancel | None = None,
+    threads: int = 2,
+) -> BuiltTorrent:
+    """An existing .torrent of `path`, verified piece by piece, with `trackers` as tiers
+    (`plan_reuse`, then its `hash`).
+
+    Raises PrivateAnnounceError / TorrentError for bad trackers (before anything is read),
+    TorrentError when the file is not a valid torrent or does not match the content,
+    CancelledError.
+    """
+    planned = plan_reuse(torrent_file, path, trackers=trackers)
+    return planned.hash(cache_dir=cache_dir, progress=progress, cancel=cancel, threads=threads)

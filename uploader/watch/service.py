@@ -106,7 +106,8 @@ def _run(site: Settings, client: NekoClient, roots: tuple[Path, ...],
     with Journal.in_state_dir(site.state_dir) as journal, \
             progress_bar("Hashing", json_mode=site.json or site.verbosity < 0) as progress:
         pipeline = Pipeline(site, client, journal, profiles, cancel=cancel,
-                            sleep=cancellable_sleep(cancel), progress=progress)
+                            sleep=cancellable_sleep(cancel), progress=progress,
+                            hash_lanes=jobs)
         # On a terminal: a hashing bar per release; off it: one line per result, no colour.
         output = Output(stdout, json_mode=site.json, api_url=site.api_url, compact=True,
                         pause=getattr(progress, "paused", None))
