@@ -101,7 +101,13 @@ def truncate(text: str, limit: int = MEDIAINFO_MAX) -> tuple[str, bool]:
 
 
 def _parse(path: Path) -> tuple[str, Any]:
-    """(CLI text, parsed tracks) from libmediainfo; MediainfoError when it cannot read.
+    """(CLI text, parsed tracks) from libmediainfo; MediainfoError when it cannot read."""
+    text, _, info = _parse_raw(path)
+    return text, info
+
+
+def _parse_raw(path: Path) -> tuple[str, str | None, Any]:
+    """(CLI text, the XML the tracks come from or None, parsed tracks).
 
     One open of the file for both: libmediainfo parses on open (~0.2 s for an H.264 episode,
     whatever its size) and only formats on `Inform`, so the text and the XML that
@@ -117,20 +123,25 @@ def _parse(path: Path) -> tuple[str, Any]:
         try:
             lib, handle, _, version = MediaInfo._get_library()
         except (AttributeError, TypeError, ValueError):  # another pymediainfo: two parses
-            return (str(MediaInfo.parse(path, output="", full=False)),
+            return (str(MediaInfo.parse(path, output="", full=False)), None,
                     MediaInfo.parse(path))
         try:
-            return _parse_once(lib, handle, version, path, MediaInfo)
+            text, xml = _parse_once(lib, handle, version, path)
         finally:
             lib.MediaInfo_Delete(handle)
+        return text, xml, MediaInfo(xml)
     except (OSError, RuntimeError, ValueError, ParseError) as exc:
-        reason = "no such file" if isinstance(exc, FileNotFoundError) else str(exc)
-        raise MediainfoError(f"{path.name}: libmediainfo cannot read it ({reason}) — "
-                             "mediainfo is skipped", path=path) from None
+        raise _unreadable(path, exc) from None
 
 
-def _parse_once(lib: Any, handle: Any, version: tuple[int, ...], path: Path,
-                media_info: Any) -> tuple[str, Any]:
+def _unreadable(path: Path, exc: BaseException) -> MediainfoError:
+    reason = "no such file" if isinstance(exc, FileNotFoundError) else str(exc)
+    return MediainfoError(f"{path.name}: libmediainfo cannot read it ({reason}) — "
+                          "mediainfo is skipped", path=path)
+
+
+def _parse_once(lib: Any, handle: Any, version: tuple[int, ...], path: Path
+                ) -> tuple[str, str]:
     """What pymediainfo's `parse` sets, then text (`output=""`, `full=False`) and the XML
     (`OLDXML`, complete) from one `MediaInfo_Open`."""
     if version >= (18, 3):
@@ -146,10 +157,56 @@ def _parse_once(lib: Any, handle: Any, version: tuple[int, ...], path: Path,
         text = str(lib.MediaInfo_Inform(handle, 0))
         lib.MediaInfo_Option(handle, "Inform", "OLDXML" if version >= (17, 10) else "XML")
         lib.MediaInfo_Option(handle, "Complete", "1")
-        xml = lib.MediaInfo_Inform(handle, 0)
+        xml = str(lib.MediaInfo_Inform(handle, 0))
     finally:
         lib.MediaInfo_Close(handle)
-    return text, media_info(xml)
+    return text, xml
+
+
+class MediaReader:
+    """libmediainfo's readings of one release's files: each file opened at most once, and not
+    at all when `cache_dir` (`uploader.mediacache`) holds the unchanged file's reading."""
+
+    def __init__(self, cache_dir: Path | None = None) -> None:
+        self.cache_dir = cache_dir
+        self._memo: dict[Path, tuple[str, Any] | MediainfoError] = {}
+
+    def read(self, path: Path) -> tuple[str, Any]:
+        """(CLI text, parsed tracks) of `path`; MediainfoError when it cannot be read."""
+        if path not in self._memo:
+            try:
+                self._memo[path] = self._read(path)
+            except MediainfoError as exc:
+                self._memo[path] = exc
+        found = self._memo[path]
+        if isinstance(found, MediainfoError):
+            raise found
+        return found
+
+    def _read(self, path: Path) -> tuple[str, Any]:
+        if self.cache_dir is None:
+            return _parse(path)
+        import pymediainfo
+
+        from uploader.mediacache import MediaCache
+
+        cache = MediaCache(self.cache_dir, str(getattr(pymediainfo, "__version__", "?")))
+        hit = cache.get(path)
+        if hit is not None:
+            from xml.etree.ElementTree import ParseError
+
+            try:
+                return hit[0], pymediainfo.MediaInfo(hit[1])
+            except (ParseError, ValueError):
+                log.warning("mediainfo cache: unreadable entry for %s ignored", path.name)
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            raise _unreadable(path, exc) from None
+        text, xml, info = _parse_raw(path)
+        if xml is not None:
+            cache.put(path, st, text, xml)
+        return text, info
 
 
 @dataclass(frozen=True)
@@ -175,29 +232,11 @@ def _reads_as(info: Any, path: Path) -> str:
     return f"{', '.join(parts)} / {size} bytes"
 
 
-Parses = dict[Path, "tuple[str, Any] | MediainfoError"]
-
-
-def _parsed(path: Path, parses: Parses | None) -> tuple[str, Any]:
-    """`_parse(path)`, remembered in `parses` so one release's file is opened once."""
-    if parses is None:
-        return _parse(path)
-    if path not in parses:
-        try:
-            parses[path] = _parse(path)
-        except MediainfoError as exc:
-            parses[path] = exc
-    found = parses[path]
-    if isinstance(found, MediainfoError):
-        raise found
-    return found
-
-
 def probe_video(release: Path, files: Sequence[Path] | None = None, *,
-                parses: Parses | None = None) -> VideoProbe:
+                reader: MediaReader | None = None) -> VideoProbe:
     """Find a file with a video track: the file itself, or for a folder its video files by
     extension, largest first (the first is the file `read_mediainfo` reads: with the same
-    `parses`, it is opened once for both)."""
+    `reader`, it is opened once for both)."""
     if release.is_file():
         candidates = [release]
     else:
@@ -207,7 +246,7 @@ def probe_video(release: Path, files: Sequence[Path] | None = None, *,
     for path in candidates:
         name = _shown_name(release, path)
         try:
-            _, info = _parsed(path, parses)
+            _, info = (reader or MediaReader()).read(path)
         except MediainfoError as exc:
             examined.append((name, f"unreadable: {exc}"))
             continue
@@ -263,7 +302,7 @@ def _summary(video: Any, audio: list[Any], text: list[Any]) -> str:
 
 def read_mediainfo(release: Path, files: Sequence[Path] | None = None, *,
                    languages: Languages | None = None,
-                   parses: Parses | None = None) -> MediaReport | None:
+                   reader: MediaReader | None = None) -> MediaReport | None:
     """Mediainfo of the release's main video file, or None (with a warning) when there is
     no video or libmediainfo cannot read it. `files`: the release's files on disk (default:
     all files under `release`); only video files (by extension) are ever opened."""
@@ -283,7 +322,7 @@ def read_mediainfo(release: Path, files: Sequence[Path] | None = None, *,
         log.info("%s: mediainfo of %s, the largest of %d video files", release.name, name,
                  len(candidates))
     try:
-        text, info = _parsed(main, parses)
+        text, info = (reader or MediaReader()).read(main)
     except MediainfoError as exc:
         log.warning("%s", exc)
         return None

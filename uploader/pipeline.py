@@ -160,7 +160,7 @@ class Pipeline:
     # -- local stages -------------------------------------------------------------------------
 
     def prepare(self, path: Path) -> Prepared:
-        from uploader.mediainfo import Parses, probe_video, read_mediainfo
+        from uploader.mediainfo import MediaReader, probe_video, read_mediainfo
         from uploader.profiles import select_profile
         from uploader.torrent import plan_reuse, plan_torrent
         from uploader.torrent.job import HashJob
@@ -224,12 +224,13 @@ class Pipeline:
                 cache_dir=self.settings.state_dir / "cache", progress=self.progress,
                 threads=self.settings.threads, label=current_label() or path.name)
             # While it hashes: libmediainfo opens the main video file once for the text, the
-            # tracks and the video probe (never the fonts and extras of a batch).
-            parses: Parses = {}
+            # tracks and the video probe (never the fonts and extras of a batch), or not at
+            # all when the media cache has this unchanged file.
+            reader = MediaReader(self.settings.state_dir / "cache" / "mediainfo")
             if profile.upload.include_mediainfo or self.settings.detect:
-                prepared.report = read_mediainfo(path, planned.local_files, parses=parses)
+                prepared.report = read_mediainfo(path, planned.local_files, reader=reader)
             if profile.upload.require_video:
-                prepared.video = probe_video(path, planned.local_files, parses=parses)
+                prepared.video = probe_video(path, planned.local_files, reader=reader)
         except UploaderError as exc:
             prepared.error = exc
         if prepared.error is not None and prepared.hashing is not None:
