@@ -124,3 +124,17 @@ def test_importing_the_package_loads_neither_torf_nor_rich() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_our_encoding_of_the_file_is_torfs(tmp_path: Path, private: bool) -> None:
+    # The .torrent is bencoded by our encoder; torf's own `dump` must give the same bytes.
+    files = {f"Extras/ふぉんと {n:03}.ttf": data(300 + n, n) for n in range(120)}
+    files["Show - 01.mkv"] = data(70_000, 7)
+    files["empty.txt"] = b""
+    folder = build_torrent(write_tree(tmp_path / "Rel", files), trackers=TRACKERS,
+                           private=private, source="nekoBT" if private else None)
+    single = build_torrent(tmp_path / "Rel" / "Show - 01.mkv", trackers=TRACKERS)
+    for built in (folder, single):
+        assert built.raw == built.torrent.dump(validate=False)
+        assert infohash_of(built.raw) == built.infohash
