@@ -20,11 +20,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,82 +40,22 @@ from uploader.exceptions import (
     UploaderError,
     ValidationError,
 )
-from uploader.locks import ReleaseBusyError, ReleaseLock
-from uploader.names import (
-    decodes,
-    file_name,
-    is_file_beside,
-    not_utf8_message,
-    release_path,
-    shown,
-)
 from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
-from uploader.settings import Settings, ensure_private_dir
+from uploader.prepare import LocalStages, NewContentError, Prepared, fingerprint
+from uploader.settings import Settings
 
 if TYPE_CHECKING:
     from uploader.api import NekoClient
     from uploader.journal import Journal, ReleaseRecord
     from uploader.languages import Languages
-    from uploader.mediainfo import MediaReport, VideoProbe
     from uploader.profiles import Profile
     from uploader.torrent import BuiltTorrent, PlannedTorrent
-    from uploader.torrent.job import HashJob
 
 log = logging.getLogger(__name__)
 
 CHECK = "check"
 UPLOAD = "upload"
-
-
-def fingerprint(path: Path) -> str:
-    """Content identity of a release: size, mtime and inode of each file (cheap, no hashing)."""
-    if path.is_file():
-        st = path.stat()
-        return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-    import hashlib
-
-    # Strings, not Path objects: for 4,000 files, pathlib cost more than the stat calls.
-    top = str(path)
-    parts = []
-    for root, dirs, files in os.walk(top):
-        dirs.sort()
-        inside = root[len(top) + 1:] + "/" if root != top else ""
-        for name in sorted(files):
-            try:
-                st = os.stat(os.path.join(root, name))
-            except OSError:
-                continue
-            parts.append(f"{inside}{name}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
-    # The names' bytes as the file system has them: a name need not be UTF-8 (the builder
-    # refuses such a release later, with the name shown escaped).
-    return hashlib.sha1(os.fsencode("\n".join(parts)), usedforsecurity=False).hexdigest()
-
-
-@dataclass
-class Prepared:
-    """A release ready for the site (or already failed locally: `error` is set)."""
-
-    path: Path
-    record: ReleaseRecord
-    prior_state: str = J.QUEUED  # the journal's state before this run touched it
-    # The infohash this content was sent with before, when only the profile changed since.
-    earlier_infohash: str | None = None
-    lock: ReleaseLock | None = None  # held from prepare() until publish() returns
-    profile: Profile | None = None
-    planned: PlannedTorrent | None = None  # the listing: what the checks need
-    hashing: HashJob | None = None  # the hash, running while the site is asked
-    fingerprint: str = ""
-    built: BuiltTorrent | None = None  # once hashed (`Pipeline._built`)
-    torrent_file: Path | None = None
-    report: MediaReport | None = None
-    video: VideoProbe | None = None  # None: not looked for (the profile opts out)
-    # --replace: the torrent uploaded earlier from this path, to mark upgraded by the new one.
-    replaces: str | None = None
-    error: UploaderError | None = None
-
-
-class NewContentError(UploaderError):
-    """New content at a path already uploaded, without --replace: refused, never re-sent."""
+__all__ = ["CHECK", "UPLOAD", "NewContentError", "Pipeline", "Prepared", "fingerprint"]
 
 
 class Pipeline:
@@ -137,15 +75,23 @@ class Pipeline:
         self.settings = settings
         self.client = client
         self.journal = journal
-        self.profiles = profiles
         self.cancel = cancel or threading.Event()
         self.sleep = sleep
         self.policy = policy or Policy()
         self.progress = progress
         self._languages: Languages | None = None
         self._site_lacks_batch = False  # learnt from the site's answer, once per run
-        # Releases hashing at once (the daemon's --jobs): one prepared early waits its turn.
-        self._lane = threading.Semaphore(max(1, hash_lanes))
+        self.local = LocalStages(settings, journal, profiles, cancel=self.cancel,
+                                 progress=progress, hash_lanes=hash_lanes)
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        """The profiles releases are matched against (the daemon replaces them on reload)."""
+        return self.local.profiles
+
+    @profiles.setter
+    def profiles(self, profiles: dict[str, Profile]) -> None:
+        self.local.profiles = profiles
 
     @property
     def languages(self) -> Languages:
@@ -160,178 +106,18 @@ class Pipeline:
     # -- local stages -------------------------------------------------------------------------
 
     def prepare(self, path: Path) -> Prepared:
-        from uploader.mediainfo import MediaReader, probe_video, read_mediainfo
-        from uploader.profiles import select_profile
-        from uploader.torrent import plan_reuse, plan_torrent
-        from uploader.torrent.job import HashJob
-        from uploader.torrent.progress import current_label
-
-        path = release_path(path)
-        if not decodes(path):
-            # Nothing can be stored or printed under this name: refuse before any state.
-            where = shown(path)
-            return Prepared(Path(where), J.ReleaseRecord(id=0, path=where, state=J.FAILED),
-                            error=ConfigError(not_utf8_message(path)))
-        lock = ReleaseLock(self.settings.state_dir, path)
-        try:
-            lock.acquire()
-        except ReleaseBusyError as exc:
-            # Someone else's release right now: report it, write nothing to its journal record.
-            found = self.journal.find(str(path))
-            busy = found or J.ReleaseRecord(id=0, path=str(path), state=J.FAILED)
-            return Prepared(path, busy, prior_state=busy.state, error=exc)
-        except OSError as exc:
-            return Prepared(path, J.ReleaseRecord(id=0, path=str(path), state=J.FAILED),
-                            error=ConfigError(f"{exc.filename}: {exc.strerror} — check "
-                                              "--state-dir"))
-        try:
-            current = fingerprint(path)
-        except OSError as exc:  # vanished or unreadable since the command started
-            current = ""
-            problem: UploaderError | None = ConfigError(
-                f"{path}: cannot read it ({exc.strerror}) — check that it still exists")
-        else:
-            problem = None
-        record = self.journal.start(str(path), current)
-        prepared = Prepared(path, record, prior_state=record.state, error=problem, lock=lock)
-        if problem is not None:
-            return prepared
-        # In doubt (`uploading`) or done: keep that state until the site has been asked.
-        keep = record.state in (J.UPLOADING, J.UPLOADED, J.EXISTS)
-        try:
-            if self.cancel.is_set():
-                raise CancelledError("shutdown requested — release left queued")
-            profile = select_profile(self.profiles, path.name, self.settings.profile_name)
-            profile = self._overridden(profile, path)
-            prepared.profile = profile
-            fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
-            record = self.journal.update(record.id, profile=profile.name, **fields)
-            existing = self._existing_torrent(path, profile)
-            trackers = [list(tier) for tier in profile.trackers]
-            if existing is not None:
-                # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm;
-                # every piece verified against the data before anything is sent.
-                planned = plan_reuse(existing, path, trackers=trackers)
-            else:
-                planned = plan_torrent(path, trackers=trackers, private=profile.torrent.private,
-                                       source=profile.torrent.source,
-                                       piece_size=profile.torrent.piece_size,
-                                       exclude=profile.torrent.exclude)
-            prepared.planned = planned
-            prepared.fingerprint = current
-            prepared.hashing = HashJob(
-                planned, lane=self._lane, cancel=self.cancel,
-                cache_dir=self.settings.state_dir / "cache", progress=self.progress,
-                threads=self.settings.threads, label=current_label() or path.name)
-            # While it hashes: libmediainfo opens the main video file once for the text, the
-            # tracks and the video probe (never the fonts and extras of a batch), or not at
-            # all when the media cache has this unchanged file.
-            reader = MediaReader(self.settings.state_dir / "cache" / "mediainfo")
-            if profile.upload.include_mediainfo or self.settings.detect:
-                prepared.report = read_mediainfo(path, planned.local_files, reader=reader)
-            if profile.upload.require_video:
-                prepared.video = probe_video(path, planned.local_files, reader=reader)
-        except UploaderError as exc:
-            prepared.error = exc
-        if prepared.error is not None and prepared.hashing is not None:
-            prepared.hashing.abandon()
-        prepared.record = self.journal.get(record.id)
-        return prepared
+        """The local stages (`uploader.prepare`): returns while the release still hashes."""
+        return self.local.prepare(path)
 
     def _built(self, prepared: Prepared) -> BuiltTorrent:
-        """Wait for the release's hash, then what needs it: the new-content rules for a path
-        uploaded before, the .torrent file, the journal's `built` event and infohash."""
-        if prepared.built is not None:
-            return prepared.built
-        assert prepared.hashing is not None  # prepare() starts it or sets error
-        built = prepared.hashing.result()
-        record, current = self.journal.get(prepared.record.id), prepared.fingerprint
-        keep = prepared.prior_state in (J.UPLOADING, J.UPLOADED, J.EXISTS)
-        if keep and record.infohash and record.infohash != built.infohash:
-            if record.fingerprint != current:
-                # Same path, other content (an encode replaced in place): a new release,
-                # only when asked; the earlier upload stays in the journal's history.
-                prepared.replaces = self._new_content(record)
-                self.journal.update(
-                    record.id, state=J.BUILDING, torrent_id=None, site_infohash=None,
-                    upgraded=[], bad_torrents=[], error=None, uploaded_at=None,
-                    seeding_state=J.SEED_NONE, seeding_client=None, seeding_error=None,
-                    kind=J.NEW_CONTENT,
-                    detail={"old_infohash": record.infohash, "old_state": record.state,
-                            "old_torrent_id": record.torrent_id})
-                prepared.prior_state = J.QUEUED
-            else:
-                # Same bytes, another torrent (a profile edit changed trackers, piece size
-                # or source): the site has this release already; never upload it twice.
-                prepared.earlier_infohash = record.infohash
-                log.warning("%s: the profile now makes another torrent (%s, was %s) of "
-                            "content already sent; the site's copy is kept",
-                            prepared.path.name, built.infohash, record.infohash)
-        try:
-            # Named by infohash too: two releases with the same file name keep their own.
-            torrent_file = (ensure_private_dir(self.settings.torrents_dir)
-                            / file_name(prepared.path.name, f".{built.infohash[:8]}.torrent"))
-            built.write(torrent_file)
-        except OSError as exc:  # the state or torrent folder, not the release: exit 2
-            prepared.error = ConfigError(
-                f"{exc.filename or self.settings.torrents_dir}: {exc.strerror} — check "
-                "--torrent-dir and --state-dir")
-            raise prepared.error from None
-        prepared.torrent_file = torrent_file
-        known: dict[str, Any] = {} if prepared.earlier_infohash else {
-            "infohash": built.infohash, "torrent_file": str(torrent_file)}
-        # `hashed_at`: when the hash was done, which may be well before it was needed here.
-        self.journal.update(record.id, fingerprint=current, kind="built",
-                            detail={"files": len(built.files),
-                                    "hashed_bytes": built.hashed_bytes,
-                                    "infohash": built.infohash,
-                                    "hashed_at": prepared.hashing.finished_at}, **known)
-        prepared.built = built
-        prepared.record = self.journal.get(record.id)
-        return built
+        return self.local.built(prepared)
 
-    def _new_content(self, record: ReleaseRecord) -> str | None:
-        """The earlier torrent that --replace upgrades; NewContentError without --replace."""
-        old = record.torrent_id if record.state in J.DONE else None
-        if old is None:
-            return None  # never reached the site (in doubt, and the site said no): just build
-        self.journal.keep_upload(record)
-        if not self.settings.replace:
-            when = ""
-            if record.uploaded_at is not None:
-                from datetime import UTC, datetime
-
-                when = " on " + datetime.fromtimestamp(record.uploaded_at, UTC).strftime(
-                    "%Y-%m-%d %H:%M UTC")
-            raise NewContentError(
-                f"{Path(record.path).name}: already uploaded from this path as {old}{when} "
-                f"with different content — pass --replace to upload the new content (and "
-                f"mark {old} upgraded)")
-        log.info("%s: new content at a path uploaded as %s: uploading it (--replace)",
-                 Path(record.path).name, old)
-        return old
-
-    def _existing_torrent(self, path: Path, profile: Profile) -> Path | None:
-        """`--torrent FILE`, or `<release>.torrent` beside it when the profile says
-        `torrent.reuse: true`; None: build a new torrent."""
-        if self.settings.torrent_file is not None:
-            return self.settings.torrent_file
-        beside = path.with_name(path.name + ".torrent")
-        if profile.torrent.reuse and is_file_beside(beside):
-            log.info("%s: reusing %s (verified piece by piece)", path.name, beside.name)
-            return beside
-        return None
-
-    def _overridden(self, profile: Profile, path: Path) -> Profile:
-        """The profile with this run's `--set` and the release's sidecar file applied."""
-        from uploader.profiles.overrides import apply_overrides, read_sidecar
-
-        overrides = list(self.settings.overrides)
-        sidecar = read_sidecar(path)
-        if sidecar is not None:
-            log.info("%s: overrides from %s", path.name, sidecar[0].name)
-            overrides += sidecar[1]
-        return apply_overrides(profile, overrides) if overrides else profile
+    def _hashed(self, prepared: Prepared) -> None:
+        """The journal says `building` while a release hashes (checks or not), `checking` from
+        when it is hashed: from then on this torrent is the one the site is asked about."""
+        self._built(prepared)
+        if self.journal.get(prepared.record.id).state != J.CHECKING:
+            self.journal.update(prepared.record.id, state=J.CHECKING)
 
     # -- site stages --------------------------------------------------------------------------
 
@@ -417,6 +203,8 @@ class Pipeline:
         self.journal.update(record.id, title=meta.title, kind="metadata",
                             detail={"audio": meta.audio_langs, "subs": meta.sub_langs,
                                     "fansub": meta.fansub_langs, "codec": meta.video_codec})
+        if not hold and prepared.hashing is not None and prepared.hashing.done:
+            self._hashed(prepared)  # hashed already: `checking` while the site is asked
         checks, meta = self._checks(record.id, self._fit_site(meta), planned)
         parsed = _from_site_parse(profile, meta, checks)
         if parsed != meta:  # `auto` fields the site's parse settled: ask with them
@@ -435,9 +223,7 @@ class Pipeline:
                                        error=decision.reason(), permanent=True)
         built = self._built(prepared)  # the infohash lookup and the POST need the hash
         if not hold:
-            # Hashed (the journal said `building` until now, checks or not): from here on
-            # this torrent is the one the site is asked about.
-            self.journal.update(record.id, state=J.CHECKING)
+            self._hashed(prepared)
         if hold:
             from uploader.preview import build_preview
 
