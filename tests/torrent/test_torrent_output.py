@@ -138,3 +138,16 @@ def test_our_encoding_of_the_file_is_torfs(tmp_path: Path, private: bool) -> Non
     for built in (folder, single):
         assert built.raw == built.torrent.dump(validate=False)
         assert infohash_of(built.raw) == built.infohash
+        built.torrent.validate()  # not run while building (checked parts): torf agrees
+        assert load_torrent(built.raw, "built").infohash == built.infohash
+
+
+def test_a_built_info_dict_with_the_wrong_piece_count_is_refused() -> None:
+    from uploader.torrent.metainfo import check_pieces
+
+    info = {"name": "a.mkv", "piece length": 16384, "pieces": b"x" * 40, "length": 20_000}
+    check_pieces(info, 20_000)  # two pieces, two digests
+    with pytest.raises(TorrentError, match="2 piece hashes for 40000 bytes"):
+        check_pieces(info, 40_000)
+    with pytest.raises(TorrentError):
+        check_pieces({**info, "pieces": b"x" * 20}, 20_000)

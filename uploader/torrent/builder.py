@@ -34,7 +34,7 @@ CREATED_BY = f"nekobt-upload/{__version__}"
 class BuiltTorrent:
     """A built torrent and how it was made."""
 
-    torrent: Torrent  # validated
+    torrent: Torrent  # validated (by torf, or built from checked parts: `make_torrent`)
     infohash: str  # 40 lowercase hex digits
     files: list[str]  # torrent-relative paths, with the top folder for a folder release
     raw: bytes  # the bencoded .torrent
@@ -187,8 +187,9 @@ def plan_torrent(
 
     def finish(digests: bytes, hashed: int) -> BuiltTorrent:
         info = metainfo.info_dict(release, size, digests, private, source)
+        metainfo.check_pieces(info, release.total_size)  # the rest was checked above
         return assemble(info, tiers, release, size, hashed, created_by=CREATED_BY,
-                        creation_date=int(time.time()))
+                        creation_date=int(time.time()), validate=False)
 
     return PlannedTorrent(release, size, tiers, listed_at, finish)
 
@@ -228,10 +229,12 @@ def build_torrent(
 
 
 def assemble(info: dict[str, Any], tiers: list[list[str]], release: Release, piece_size: int,
-             hashed: int, *, created_by: str, creation_date: int) -> BuiltTorrent:
-    """The metainfo around a finished `info` dict, encoded, as a BuiltTorrent."""
+             hashed: int, *, created_by: str, creation_date: int,
+             validate: bool = True) -> BuiltTorrent:
+    """The metainfo around a finished `info` dict, encoded, as a BuiltTorrent (`validate`:
+    see `metainfo.make_torrent`)."""
     torrent = metainfo.make_torrent(info, tiers, created_by=created_by,
-                                    creation_date=creation_date)
+                                    creation_date=creation_date, validate=validate)
     raw, infohash = metainfo.encode(torrent, info)
     return BuiltTorrent(
         torrent=torrent,
