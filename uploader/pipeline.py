@@ -105,9 +105,10 @@ class Pipeline:
 
     # -- local stages -------------------------------------------------------------------------
 
-    def prepare(self, path: Path) -> Prepared:
-        """The local stages (`uploader.prepare`): returns while the release still hashes."""
-        return self.local.prepare(path)
+    def prepare(self, path: Path, *, walked: str | None = None) -> Prepared:
+        """The local stages (`uploader.prepare`): returns while the release still hashes.
+        `walked`: the release's fingerprint, when the caller has just walked it."""
+        return self.local.prepare(path, walked=walked)
 
     def _built(self, prepared: Prepared) -> BuiltTorrent:
         return self.local.built(prepared)

@@ -97,7 +97,9 @@ class LocalStages:
         # Releases hashing at once (the daemon's --jobs): one prepared early waits its turn.
         self._lane = threading.Semaphore(max(1, hash_lanes))
 
-    def prepare(self, path: Path) -> Prepared:
+    def prepare(self, path: Path, *, walked: str | None = None) -> Prepared:
+        """Lock and journal `path`, list it, start its hash, read its mediainfo; see the
+        module. `walked`: `fingerprint(path)` as the caller's own walk just took it."""
         from uploader.mediainfo import MediaReader, probe_video, read_mediainfo
         from uploader.profiles import select_profile
         from uploader.torrent import plan_reuse, plan_torrent
@@ -123,7 +125,7 @@ class LocalStages:
                             error=ConfigError(f"{exc.filename}: {exc.strerror} — check "
                                               "--state-dir"))
         try:
-            current = fingerprint(path)
+            current = walked or fingerprint(path)
         except OSError as exc:  # vanished or unreadable since the command started
             current = ""
             problem: UploaderError | None = ConfigError(

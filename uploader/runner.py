@@ -172,8 +172,8 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
 
     settings = pipeline.settings
     try:
-        wait_until_complete(path, settings.settle, max_wait=settings.settle_max,
-                            no_wait=settings.no_wait, cancel=pipeline.cancel)
+        snap = wait_until_complete(path, settings.settle, max_wait=settings.settle_max,
+                                   no_wait=settings.no_wait, cancel=pipeline.cancel)
     except (StillChangingError, CancelledError) as exc:
         # Not started: no lock taken, nothing journalled (a later run starts it afresh).
         where = str(release_path(path))
@@ -182,7 +182,7 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
     from uploader.torrent.progress import labelled
 
     with labelled(path.name):  # the name on its hashing bar
-        return pipeline.prepare(path)
+        return pipeline.prepare(path, walked=snap.fingerprint() if snap else None)
 
 
 def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str

@@ -109,3 +109,27 @@ def test_folder_with_a_download_in_progress_or_nothing_to_share_waits(tmp_path: 
     assert done is not None
     assert done.waiting_for is None
     assert done.shareable_bytes == 2
+
+
+def test_a_snapshots_fingerprint_is_the_builds(tmp_path: Path) -> None:
+    # One-shot commands take the release's fingerprint from the settle rule's last snapshot
+    # instead of walking it again: the two must be the same string, whatever is in it.
+    from uploader.pipeline import fingerprint
+
+    root = tmp_path / "Batch"
+    for rel in ("Show - 01.mkv", "fonts/a.ttf", "fonts/sub/b.ttf", ".hidden/x", "c.part",
+                "Thumbs.db", "empty/.keep", "ü/名前.ass"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(rel.encode() * 3)
+    (root / "empty2").mkdir()
+    os.symlink(root / "fonts" / "a.ttf", root / "link.ttf")
+    os.symlink(root / "gone", root / "broken.ttf")
+    single = root / "Show - 01.mkv"
+    for release in (root, root / "fonts", single):
+        snap = snapshot(release)
+        assert snap is not None
+        assert snap.fingerprint() == fingerprint(release)
+    before = snapshot(root)
+    assert before is not None
+    (root / "fonts" / "a.ttf").write_bytes(b"changed, longer than before")
+    assert before.fingerprint() != fingerprint(root)

@@ -155,9 +155,10 @@ def wait_until_complete(
     clock: Callable[[], float] = time.monotonic,
     wall: Callable[[], float] = time.time,
     take_snapshot: Callable[[Path], Snapshot | None] = snapshot,
-) -> None:
+) -> Snapshot | None:
     """The watch folder's rule for one-shot commands: return once nothing in `release` changed
-    for `settle` seconds (and no temporary download name is in it).
+    for `settle` seconds (and no temporary download name is in it), with the last snapshot
+    taken (its `fingerprint()` saves the build another walk), or None when it vanished.
 
     The files' own mtimes count as quiet time already passed, so a release finished a minute
     ago starts at once; one changed 0.4 s ago is polled until it has been still for `settle`.
@@ -166,7 +167,7 @@ def wait_until_complete(
     """
     snap = take_snapshot(release)
     if snap is None:
-        return
+        return None
     started = clock()
     age = wall() - newest_change(snap) / 1e9
     last_change = started - max(0.0, min(age, settle))
@@ -182,7 +183,7 @@ def wait_until_complete(
         if why is None:
             if said is not None:
                 log.info("complete: %s — unchanged for %g s", release.name, settle)
-            return
+            return snap
         if no_wait:
             raise StillChangingError(
                 f"{release.name}: {why} — run again once it is complete (or without "
@@ -203,6 +204,6 @@ def wait_until_complete(
             time.sleep(interval)
         fresh = take_snapshot(release)
         if fresh is None:
-            return
+            return None
         if fresh != snap:
             snap, last_change = fresh, clock()
