@@ -41,7 +41,7 @@ from uploader.exceptions import (
     ValidationError,
 )
 from uploader.payloads import ReleaseMeta, checks_body, for_journal, upload_body
-from uploader.prepare import LocalStages, NewContentError, Prepared, fingerprint
+from uploader.prepare import EarlyHash, LocalStages, NewContentError, Prepared, fingerprint
 from uploader.settings import Settings
 
 if TYPE_CHECKING:
@@ -71,6 +71,8 @@ class Pipeline:
         policy: Policy | None = None,
         progress: Callable[[Any], None] | None = None,
         hash_lanes: int = 1,
+        lane: threading.Semaphore | None = None,
+        early: EarlyHash | None = None,
     ) -> None:
         self.settings = settings
         self.client = client
@@ -82,7 +84,8 @@ class Pipeline:
         self._languages: Languages | None = None
         self._site_lacks_batch = False  # learnt from the site's answer, once per run
         self.local = LocalStages(settings, journal, profiles, cancel=self.cancel,
-                                 progress=progress, hash_lanes=hash_lanes)
+                                 progress=progress, hash_lanes=hash_lanes, lane=lane,
+                                 early=early)
 
     @property
     def profiles(self) -> dict[str, Profile]:

@@ -88,25 +88,39 @@ class LocalStages:
 
     def __init__(self, settings: Settings, journal: Journal, profiles: dict[str, Profile], *,
                  cancel: threading.Event, progress: Callable[[Any], None] | None,
-                 hash_lanes: int = 1) -> None:
+                 hash_lanes: int = 1, lane: threading.Semaphore | None = None,
+                 early: EarlyHash | None = None) -> None:
         self.settings = settings
         self.journal = journal
         self.profiles = profiles
         self.cancel = cancel
         self.progress = progress
         # Releases hashing at once (the daemon's --jobs): one prepared early waits its turn.
-        self._lane = threading.Semaphore(max(1, hash_lanes))
+        self._lane = lane or threading.Semaphore(max(1, hash_lanes))
+        self._early = early
+
+    def early_for(self, path: Path) -> EarlyHash | None:
+        """The hash `start_early` began for `path`, if any (not yet taken by `prepare`)."""
+        early = self._early
+        return early if early is not None and early.path == release_path(path) else None
 
     def prepare(self, path: Path, *, walked: str | None = None) -> Prepared:
         """Lock and journal `path`, list it, start its hash, read its mediainfo; see the
         module. `walked`: `fingerprint(path)` as the caller's own walk just took it."""
+
+        path = release_path(path)
+        early, self._early = self.early_for(path), None
+        try:
+            return self._prepare(path, walked, early)
+        finally:
+            if early is not None and not early.adopted:
+                early.job.abandon()  # another listing, or refused before hashing mattered
+
+    def _prepare(self, path: Path, walked: str | None, early: EarlyHash | None) -> Prepared:
         from uploader.mediainfo import MediaReader, probe_video, read_mediainfo
-        from uploader.profiles import select_profile
-        from uploader.torrent import plan_reuse, plan_torrent
         from uploader.torrent.job import HashJob
         from uploader.torrent.progress import current_label
 
-        path = release_path(path)
         if not decodes(path):
             # Nothing can be stored or printed under this name: refuse before any state.
             where = shown(path)
@@ -141,28 +155,21 @@ class LocalStages:
         try:
             if self.cancel.is_set():
                 raise CancelledError("shutdown requested — release left queued")
-            profile = select_profile(self.profiles, path.name, self.settings.profile_name)
-            profile = self._overridden(profile, path)
+            profile = profile_for(self.settings, self.profiles, path)
             prepared.profile = profile
             fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
             record = self.journal.update(record.id, profile=profile.name, **fields)
-            existing = self._existing_torrent(path, profile)
-            trackers = [list(tier) for tier in profile.trackers]
-            if existing is not None:
-                # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm;
-                # every piece verified against the data before anything is sent.
-                planned = plan_reuse(existing, path, trackers=trackers)
-            else:
-                planned = plan_torrent(path, trackers=trackers, private=profile.torrent.private,
-                                       source=profile.torrent.source,
-                                       piece_size=profile.torrent.piece_size,
-                                       exclude=profile.torrent.exclude)
+            planned = self._plan(path, profile)
             prepared.planned = planned
             prepared.fingerprint = current
-            prepared.hashing = HashJob(
-                planned, lane=self._lane, cancel=self.cancel,
-                cache_dir=self.settings.state_dir / "cache", progress=self.progress,
-                threads=self.settings.threads, label=current_label() or path.name)
+            if early is not None and early.serves(planned, profile):
+                early.adopted = True  # hashing since before the site was first asked
+                prepared.hashing = early.job
+            else:
+                prepared.hashing = HashJob(
+                    planned, lane=self._lane, cancel=self.cancel,
+                    cache_dir=self.settings.state_dir / "cache", progress=self.progress,
+                    threads=self.settings.threads, label=current_label() or path.name)
             # While it hashes: libmediainfo opens the main video file once for the text, the
             # tracks and the video probe (never the fonts and extras of a batch), or not at
             # all when the media cache has this unchanged file.
@@ -262,13 +269,87 @@ class LocalStages:
             return beside
         return None
 
-    def _overridden(self, profile: Profile, path: Path) -> Profile:
-        """The profile with this run's `--set` and the release's sidecar file applied."""
-        from uploader.profiles.overrides import apply_overrides, read_sidecar
+    def _plan(self, path: Path, profile: Profile) -> PlannedTorrent:
+        """The release listed for its torrent: a new one, or the group's own .torrent."""
+        from uploader.torrent import plan_reuse, plan_torrent
 
-        overrides = list(self.settings.overrides)
-        sidecar = read_sidecar(path)
-        if sidecar is not None:
+        trackers = [list(tier) for tier in profile.trackers]
+        existing = self._existing_torrent(path, profile)
+        if existing is not None:
+            # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm;
+            # every piece verified against the data before anything is sent.
+            return plan_reuse(existing, path, trackers=trackers)
+        return plan_torrent(path, trackers=trackers, private=profile.torrent.private,
+                            source=profile.torrent.source, piece_size=profile.torrent.piece_size,
+                            exclude=profile.torrent.exclude)
+
+
+def profile_for(settings: Settings, profiles: dict[str, Profile], path: Path, *,
+                quiet: bool = False) -> Profile:
+    """The profile `path` selects, with this run's `--set` and the release's sidecar file
+    applied."""
+    from uploader.profiles import select_profile
+    from uploader.profiles.overrides import apply_overrides, read_sidecar
+
+    profile = select_profile(profiles, path.name, settings.profile_name)
+    overrides = list(settings.overrides)
+    sidecar = read_sidecar(path)
+    if sidecar is not None:
+        if not quiet:
             log.info("%s: overrides from %s", path.name, sidecar[0].name)
-            overrides += sidecar[1]
-        return apply_overrides(profile, overrides) if overrides else profile
+        overrides += sidecar[1]
+    return apply_overrides(profile, overrides) if overrides else profile
+
+
+@dataclass
+class EarlyHash:
+    """The first release's hash, started before the site is asked anything (the client's
+    imports, the key check): `prepare` adopts it when its own listing and profile are the
+    ones it was started with, and stops it otherwise (so does a refused key)."""
+
+    path: Path
+    job: HashJob
+    walked: str  # the release's fingerprint, from the settle rule's snapshot
+    made_with: tuple[Any, ...]
+    adopted: bool = False
+
+    def serves(self, planned: PlannedTorrent, profile: Profile) -> bool:
+        return (self.job.planned.release == planned.release
+                and self.job.planned.piece_size == planned.piece_size
+                and self.made_with == _made_with(profile))
+
+
+def _made_with(profile: Profile) -> tuple[Any, ...]:
+    t = profile.torrent
+    return (tuple(tuple(tier) for tier in profile.trackers), t.private, t.source, t.piece_size,
+            tuple(t.exclude))
+
+
+def start_early(settings: Settings, profiles: dict[str, Profile], path: Path, *,
+                lane: threading.Semaphore, cancel: threading.Event,
+                progress: Callable[[Any], None] | None) -> EarlyHash | None:
+    """Start hashing `path` now if nothing stands in the way (it is complete, its name and
+    profile are fine, no existing .torrent is to be reused); None otherwise, and the normal
+    course (`prepare`) says what is wrong. Nothing is journalled or written here."""
+    from uploader.torrent import plan_torrent
+    from uploader.torrent.job import HashJob
+    from uploader.watch.settle import StillChangingError, wait_until_complete
+
+    path = release_path(path)
+    if not decodes(path) or settings.torrent_file is not None:
+        return None
+    try:
+        snap = wait_until_complete(path, settings.settle, max_wait=0, no_wait=True)
+        profile = profile_for(settings, profiles, path, quiet=True)
+        if snap is None or (profile.torrent.reuse
+                            and is_file_beside(path.with_name(path.name + ".torrent"))):
+            return None
+        planned = plan_torrent(path, trackers=[list(tier) for tier in profile.trackers],
+                               private=profile.torrent.private, source=profile.torrent.source,
+                               piece_size=profile.torrent.piece_size,
+                               exclude=profile.torrent.exclude)
+    except (UploaderError, StillChangingError, OSError):
+        return None
+    job = HashJob(planned, lane=lane, cancel=cancel, cache_dir=settings.state_dir / "cache",
+                  progress=progress, threads=settings.threads, label=path.name)
+    return EarlyHash(path, job, snap.fingerprint(), _made_with(profile))

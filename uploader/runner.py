@@ -16,7 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from uploader import journal as J
 from uploader.exceptions import CancelledError, ConfigError, UploaderError
@@ -27,6 +27,7 @@ from uploader.settings import Settings
 if TYPE_CHECKING:
     from uploader.api import NekoClient
     from uploader.pipeline import Pipeline, Prepared
+    from uploader.prepare import EarlyHash
     from uploader.profiles import Profile
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,10 @@ def run_releases(
     cancel: threading.Event | None = None,
 ) -> int:
     """`upload` / `check`: every PATH once, in order. Returns the exit code."""
-    from uploader.api import NekoClient
+    from uploader.prepare import start_early
     from uploader.profiles import load_profiles
     from uploader.seed.watchfolder import warn_unusable_watch_folders
+    from uploader.torrent.progress import progress_bar
 
     out = out or sys.stdout
     paths = check_paths(paths)
@@ -121,37 +123,62 @@ def run_releases(
     # warning here (`profiles validate` still fails on it).
     profiles = load_profiles(settings.profiles_dir, strict=False)
     warn_unusable_watch_folders(profiles)  # destinations checked for sense at start
+    cancel = cancel or threading.Event()
+    lane = threading.Semaphore(1)  # one release hashes at a time, the early one included
     with site_settings(settings) as settings:
         key = settings.require_key()
-        with NekoClient(settings.api_url, key, limits=settings.client_limits()) as client:
-            # One request before any hashing: a refused key (exit 3) costs no minutes of work.
+        with progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
+                          ) as progress:
+            # The first release starts hashing now, while the client is made and the key is
+            # checked; a refused key (exit 3) stops it at once, before anything is written.
+            early = start_early(settings, profiles, paths[0], lane=lane, cancel=cancel,
+                                progress=progress)
+            from uploader.api import NekoClient  # httpx's imports overlap that hash
+
             try:
-                client.check_key()
-            except UploaderError as exc:
-                # Scripts get a record for every release in every outcome, this one included.
-                for path in paths:
-                    emit(J.ReleaseRecord(id=0, path=shown(release_path(path)), state=J.FAILED,
-                                         error=str(exc)), settings, out)
-                raise
-            return _run(settings, client, paths, mode, profiles, out, cancel)
+                with NekoClient(settings.api_url, key,
+                                limits=settings.client_limits()) as client:
+                    try:
+                        client.check_key()
+                    except UploaderError as exc:
+                        # Scripts get a record for every release in every outcome.
+                        for path in paths:
+                            emit(J.ReleaseRecord(id=0, path=shown(release_path(path)),
+                                                 state=J.FAILED, error=str(exc)), settings, out)
+                        raise
+                    return _run(settings, client, paths, mode, profiles, out,
+                                Hashing(cancel, lane, progress, early))
+            finally:
+                if early is not None and not early.adopted:
+                    early.job.abandon()
+
+
+@dataclass(frozen=True)
+class Hashing:
+    """What the run's hashing shares: its stop, its lane, its progress bar, and the first
+    release's hash when it was started early."""
+
+    cancel: threading.Event
+    lane: threading.Semaphore
+    progress: Any
+    early: EarlyHash | None
 
 
 def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: str,
-         profiles: dict[str, Profile], out: TextIO, cancel: threading.Event | None) -> int:
+         profiles: dict[str, Profile], out: TextIO, hashing: Hashing) -> int:
     from uploader.announce import Announcer
     from uploader.journal import Journal
     from uploader.pipeline import UPLOAD, Pipeline
-    from uploader.torrent.progress import progress_bar
 
     summary = Summary()
     started = time.monotonic()
+    progress = hashing.progress
     with Journal.in_state_dir(settings.state_dir) as journal, \
-            progress_bar("Hashing", json_mode=settings.json or settings.verbosity < 0
-                         ) as progress, Announcer(settings, lambda: profiles) as announcer:
+            Announcer(settings, lambda: profiles) as announcer:
         output = Output(out, json_mode=settings.json, api_url=settings.api_url,
                         pause=getattr(progress, "paused", None))
-        pipeline = Pipeline(settings, client, journal, profiles, cancel=cancel,
-                            progress=progress)
+        pipeline = Pipeline(settings, client, journal, profiles, cancel=hashing.cancel,
+                            progress=progress, lane=hashing.lane, early=hashing.early)
         for published, error in _pipelined(pipeline, paths, mode):
             record = settled(published)
             summary.records.append(record)
@@ -171,6 +198,9 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
     from uploader.watch.settle import StillChangingError, wait_until_complete
 
     settings = pipeline.settings
+    early = pipeline.local.early_for(path)
+    if early is not None:  # found complete a moment ago, and hashing since
+        return pipeline.prepare(path, walked=early.walked)
     try:
         snap = wait_until_complete(path, settings.settle, max_wait=settings.settle_max,
                                    no_wait=settings.no_wait, cancel=pipeline.cancel)

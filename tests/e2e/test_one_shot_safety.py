@@ -46,6 +46,28 @@ def test_refused_key_costs_one_request_and_no_hashing(world: World) -> None:
     assert world.posts() == []
 
 
+def test_refused_key_stops_the_first_releases_early_hash_at_once(world: World) -> None:
+    # The first release starts hashing while the key is checked; a refusal stops it before
+    # anything is journalled or written, however big the release.
+    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
+    big.parent.mkdir(exist_ok=True)
+    with big.open("wb") as fh:
+        fh.truncate(32 << 30)  # sparse 32 GiB: many seconds of hashing
+    os.utime(big, (time.time() - 60, time.time() - 60))
+    started = time.monotonic()
+    run = world.cli("check", "--json", str(big), key="revoked-key-for-this-test")
+    took = time.monotonic() - started
+    assert run.code == 3, run.out + run.err
+    assert took < 10, took  # not the minutes a whole hash takes
+    (record,) = run.records()
+    assert (record["status"], record["infohash"]) == ("failed", None)
+    assert world.cli("status", "--json").records() == []  # nothing journalled
+    torrents = world.state / "torrents"
+    assert not torrents.exists() or list(torrents.iterdir()) == []
+    pieces = world.state / "cache"
+    assert not pieces.exists() or not list(pieces.glob("*.pieces"))
+
+
 def test_watch_refuses_to_start_with_a_refused_key(world: World) -> None:
     folder = world.tmp / "in"
     world.release(V2)

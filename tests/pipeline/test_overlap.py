@@ -225,3 +225,66 @@ def test_a_file_changed_while_checked_fails_without_an_upload(
     assert record.state == J.FAILED
     assert "changed while it was being hashed" in (record.error or "")
     assert ("POST", "/upload") not in calls(site)
+
+
+def early_for(tmp_path: Path, release: Path, progress: Any = None, **settings: Any
+              ) -> tuple[Settings, Any, threading.Semaphore, threading.Event]:
+    from uploader.prepare import start_early
+
+    s = Settings(api_url=URL, api_key=Secret(DEMO_API_KEY), state_dir=tmp_path / "state",
+                 profiles_dir=REPO / "profiles", **settings)
+    lane, cancel = threading.Semaphore(1), threading.Event()
+    early = start_early(s, load_profiles(s.profiles_dir), release, lane=lane, cancel=cancel,
+                        progress=progress)
+    return s, early, lane, cancel
+
+
+def test_the_first_release_hashed_before_the_site_is_asked_is_adopted(
+        tmp_path: Path, release: Path) -> None:
+    site = Site.demo()
+    gate = Gate()
+    settings, early, lane, cancel = early_for(tmp_path, release, progress=gate)
+    assert early is not None  # hashing already, nothing journalled
+    assert not (tmp_path / "state" / "journal.sqlite3").exists()
+    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
+            Journal.in_state_dir(settings.state_dir) as journal:
+        pipeline = Pipeline(settings, c, journal, load_profiles(settings.profiles_dir),
+                            cancel=cancel, progress=gate, lane=lane, early=early)
+        prepared = pipeline.prepare(release, walked=early.walked)
+        assert prepared.hashing is early.job  # not hashed a second time
+        assert early.adopted
+        gate.open()
+        record = pipeline.publish(prepared, CHECK)
+    assert record.state == J.CHECKED, record.error
+    assert len(gate.reports) >= 1
+    assert torf.Torrent.read(record.torrent_file).verify(str(release))
+
+
+def test_an_early_hash_of_other_content_is_stopped_and_the_release_hashed_again(
+        tmp_path: Path, release: Path) -> None:
+    site = Site.demo()
+    gate = Gate()  # holds the early job: it cannot finish before the file changes
+    settings, early, lane, cancel = early_for(tmp_path, release, progress=gate)
+    assert early is not None
+    with release.open("ab") as fh:
+        fh.write(b"appended after the early listing")
+    complete(release)
+    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
+            Journal.in_state_dir(settings.state_dir) as journal:
+        pipeline = Pipeline(settings, c, journal, load_profiles(settings.profiles_dir),
+                            cancel=cancel, lane=lane, early=early)
+        gate.open()
+        prepared = pipeline.prepare(release)
+        assert prepared.hashing is not early.job
+        assert not early.adopted
+        assert early.job.done  # stopped, not left reading
+        record = pipeline.publish(prepared, CHECK)
+    assert record.state == J.CHECKED, record.error
+    assert torf.Torrent.read(record.torrent_file).verify(str(release))
+
+
+def test_nothing_is_hashed_early_while_the_release_is_still_being_written(
+        tmp_path: Path, release: Path) -> None:
+    os.utime(release)  # written just now: the settle rule says wait
+    _, early, _, _ = early_for(tmp_path, release)
+    assert early is None
