@@ -227,7 +227,8 @@ def test_a_file_changed_while_checked_fails_without_an_upload(
     assert ("POST", "/upload") not in calls(site)
 
 
-def early_for(tmp_path: Path, release: Path, progress: Any = None, **settings: Any
+def early_for(tmp_path: Path, release: Path, progress: Any = None, *,
+              min_file_size: int = 0, **settings: Any
               ) -> tuple[Settings, Any, threading.Semaphore, threading.Event]:
     from uploader.prepare import start_early
 
@@ -235,8 +236,15 @@ def early_for(tmp_path: Path, release: Path, progress: Any = None, **settings: A
                  profiles_dir=REPO / "profiles", **settings)
     lane, cancel = threading.Semaphore(1), threading.Event()
     early = start_early(s, load_profiles(s.profiles_dir), release, lane=lane, cancel=cancel,
-                        progress=progress)
+                        progress=progress, min_file_size=min_file_size)
     return s, early, lane, cancel
+
+
+def pipeline_for(settings: Settings, site: Site, journal: Journal, client: NekoClient,
+                 early: Any, lane: threading.Semaphore, cancel: threading.Event,
+                 progress: Any = None) -> Pipeline:
+    return Pipeline(settings, client, journal, load_profiles(settings.profiles_dir),
+                    cancel=cancel, progress=progress, lane=lane, early=early)
 
 
 def test_the_first_release_hashed_before_the_site_is_asked_is_adopted(
@@ -248,31 +256,30 @@ def test_the_first_release_hashed_before_the_site_is_asked_is_adopted(
     assert not (tmp_path / "state" / "journal.sqlite3").exists()
     with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
             Journal.in_state_dir(settings.state_dir) as journal:
-        pipeline = Pipeline(settings, c, journal, load_profiles(settings.profiles_dir),
-                            cancel=cancel, progress=gate, lane=lane, early=early)
+        pipeline = pipeline_for(settings, site, journal, c, early, lane, cancel, gate)
         prepared = pipeline.prepare(release, walked=early.walked)
         assert prepared.hashing is early.job  # not hashed a second time
         assert early.adopted
         gate.open()
         record = pipeline.publish(prepared, CHECK)
     assert record.state == J.CHECKED, record.error
-    assert len(gate.reports) >= 1
+    assert len(gate.reports) == 1  # one hash, reported from its start
     assert torf.Torrent.read(record.torrent_file).verify(str(release))
 
 
-def test_an_early_hash_of_other_content_is_stopped_and_the_release_hashed_again(
-        tmp_path: Path, release: Path) -> None:
+def test_an_early_hash_made_with_another_profile_is_stopped(tmp_path: Path,
+                                                            release: Path) -> None:
     site = Site.demo()
-    gate = Gate()  # holds the early job: it cannot finish before the file changes
-    settings, early, lane, cancel = early_for(tmp_path, release, progress=gate)
+    gate = Gate()
+    _, early, lane, cancel = early_for(tmp_path, release, progress=gate)
     assert early is not None
-    with release.open("ab") as fh:
-        fh.write(b"appended after the early listing")
-    complete(release)
+    # This run's profile differs from the one the early hash was started with.
+    settings = Settings(api_url=URL, api_key=Secret(DEMO_API_KEY),
+                        state_dir=tmp_path / "state", profiles_dir=REPO / "profiles",
+                        overrides=(parse_set("torrent.source=nekoBT"),))
     with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
             Journal.in_state_dir(settings.state_dir) as journal:
-        pipeline = Pipeline(settings, c, journal, load_profiles(settings.profiles_dir),
-                            cancel=cancel, lane=lane, early=early)
+        pipeline = pipeline_for(settings, site, journal, c, early, lane, cancel)
         gate.open()
         prepared = pipeline.prepare(release)
         assert prepared.hashing is not early.job
@@ -280,7 +287,26 @@ def test_an_early_hash_of_other_content_is_stopped_and_the_release_hashed_again(
         assert early.job.done  # stopped, not left reading
         record = pipeline.publish(prepared, CHECK)
     assert record.state == J.CHECKED, record.error
-    assert torf.Torrent.read(record.torrent_file).verify(str(release))
+    assert torf.Torrent.read(record.torrent_file).source == "nekoBT"
+
+
+def test_a_file_changed_after_the_early_listing_fails_its_hash(tmp_path: Path,
+                                                               release: Path) -> None:
+    site = Site.demo()
+    gate = Gate()  # the early hash cannot finish before the file changes
+    settings, early, lane, cancel = early_for(tmp_path, release, progress=gate)
+    assert early is not None
+    with release.open("ab") as fh:
+        fh.write(b"appended after the early listing")
+    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
+            Journal.in_state_dir(settings.state_dir) as journal:
+        pipeline = pipeline_for(settings, site, journal, c, early, lane, cancel)
+        prepared = pipeline.prepare(release, walked=early.walked)
+        gate.open()
+        record = pipeline.publish(prepared, UPLOAD)
+    assert record.state == J.FAILED
+    assert "changed while it was being hashed" in (record.error or "")
+    assert ("POST", "/upload") not in calls(site)
 
 
 def test_nothing_is_hashed_early_while_the_release_is_still_being_written(
@@ -288,3 +314,20 @@ def test_nothing_is_hashed_early_while_the_release_is_still_being_written(
     os.utime(release)  # written just now: the settle rule says wait
     _, early, _, _ = early_for(tmp_path, release)
     assert early is None
+
+
+def test_many_small_files_are_not_hashed_early(tmp_path: Path) -> None:
+    batch = tmp_path / "in" / "[ExampleSubs] Fonts Pack (1080p)"
+    for n in range(50):
+        path = batch / "fonts" / f"font{n:02}.ttf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(os.urandom(4096))
+    complete(batch)
+    for path in batch.rglob("*"):
+        complete(path)
+    _, early, _, _ = early_for(tmp_path, batch, min_file_size=1 << 20)
+    assert early is None  # per-file Python work would contend with the start-up it overlaps
+    _, early, _, cancel = early_for(tmp_path, batch, min_file_size=0)
+    assert early is not None
+    cancel.set()
+    early.job.abandon()
