@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from uploader.profiles import Profile
     from uploader.torrent import BuiltTorrent, PlannedTorrent
     from uploader.torrent.job import HashJob
+    from uploader.watch.scan import Snapshot
 
 log = logging.getLogger("uploader.pipeline")
 
@@ -331,35 +332,34 @@ def _made_with(profile: Profile) -> tuple[Any, ...]:
             tuple(t.exclude))
 
 
-def start_early(settings: Settings, profiles: dict[str, Profile], path: Path, *,
-                lane: threading.Semaphore, cancel: threading.Event,
+def start_early(settings: Settings, profiles: dict[str, Profile], path: Path,
+                snap: Snapshot, *, lane: threading.Semaphore, cancel: threading.Event,
                 progress: Callable[[Any], None] | None,
                 min_file_size: int = EARLY_MIN_FILE_SIZE) -> EarlyHash | None:
-    """Start hashing `path` now if nothing stands in the way (it is complete, its name and
-    profile are fine, no existing .torrent is to be reused); None otherwise, and the normal
-    course (`prepare`) says what is wrong. Nothing is journalled or written here."""
+    """Start hashing `path`, which `snap` (the settle rule's) found complete, if nothing
+    stands in the way (its name and profile are fine, no existing .torrent is to be reused,
+    its files are not many small ones); None otherwise, and the normal course (`prepare`)
+    says what is wrong. Nothing is journalled or written here."""
     from uploader.torrent import plan_torrent
     from uploader.torrent.job import HashJob
-    from uploader.watch.settle import StillChangingError, wait_until_complete
 
     path = release_path(path)
+    sizes = [size for _, size, _, _ in snap.entries if size >= 0]
+    if sum(sizes) < min_file_size * len(sizes):
+        # Many small files: hashing them is Python work per file, which would only contend
+        # with the imports it was meant to overlap (measured: 4,000 files ran ~50 ms slower).
+        return None
     if not decodes(path) or settings.torrent_file is not None:
         return None
     try:
-        snap = wait_until_complete(path, settings.settle, max_wait=0, no_wait=True)
         profile = profile_for(settings, profiles, path, quiet=True)
-        if snap is None or (profile.torrent.reuse
-                            and is_file_beside(path.with_name(path.name + ".torrent"))):
+        if profile.torrent.reuse and is_file_beside(path.with_name(path.name + ".torrent")):
             return None
         planned = plan_torrent(path, trackers=[list(tier) for tier in profile.trackers],
                                private=profile.torrent.private, source=profile.torrent.source,
                                piece_size=profile.torrent.piece_size,
                                exclude=profile.torrent.exclude)
-    except (UploaderError, StillChangingError, OSError):
-        return None
-    if planned.total_size < min_file_size * len(planned.release.files):
-        # Many small files: hashing them is Python work per file, which would only contend
-        # with the imports it was meant to overlap (measured: 4,000 files ran ~50 ms slower).
+    except (UploaderError, OSError):
         return None
     job = HashJob(planned, lane=lane, cancel=cancel, cache_dir=settings.state_dir / "cache",
                   progress=progress, threads=settings.threads, label=path.name)

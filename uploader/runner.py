@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from uploader.pipeline import Pipeline, Prepared
     from uploader.prepare import EarlyHash
     from uploader.profiles import Profile
+    from uploader.watch.scan import Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -131,8 +132,10 @@ def run_releases(
                           ) as progress:
             # The first release starts hashing now, while the client is made and the key is
             # checked; a refused key (exit 3) stops it at once, before anything is written.
-            early = start_early(settings, profiles, paths[0], lane=lane, cancel=cancel,
-                                progress=progress)
+            first = complete_now(settings, paths[0])
+            early = None if first is None else start_early(
+                settings, profiles, paths[0], first, lane=lane, cancel=cancel,
+                progress=progress)
             from uploader.api import NekoClient  # httpx's imports overlap that hash
 
             try:
@@ -147,7 +150,7 @@ def run_releases(
                                                  state=J.FAILED, error=str(exc)), settings, out)
                         raise
                     return _run(settings, client, paths, mode, profiles, out,
-                                Hashing(cancel, lane, progress, early))
+                                Hashing(cancel, lane, progress, early, first))
             finally:
                 if early is not None and not early.adopted:
                     early.job.abandon()
@@ -162,6 +165,7 @@ class Hashing:
     lane: threading.Semaphore
     progress: Any
     early: EarlyHash | None
+    first: Snapshot | None  # the first release, found complete as the run started
 
 
 def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: str,
@@ -179,7 +183,7 @@ def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: st
                         pause=getattr(progress, "paused", None))
         pipeline = Pipeline(settings, client, journal, profiles, cancel=hashing.cancel,
                             progress=progress, lane=hashing.lane, early=hashing.early)
-        for published, error in _pipelined(pipeline, paths, mode):
+        for published, error in _pipelined(pipeline, paths, mode, hashing.first):
             record = settled(published)
             summary.records.append(record)
             if isinstance(error, ConfigError):
@@ -191,9 +195,22 @@ def _run(settings: Settings, client: NekoClient, paths: Sequence[Path], mode: st
     return summary.exit_code()
 
 
-def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
+def complete_now(settings: Settings, path: Path) -> Snapshot | None:
+    """The release's snapshot when the settle rule finds it complete right now, else None
+    (nothing waits here: `prepare_when_complete` does)."""
+    from uploader.watch.settle import wait_until_complete
+
+    try:
+        return wait_until_complete(path, settings.settle, max_wait=0, no_wait=True)
+    except UploaderError:
+        return None
+
+
+def prepare_when_complete(pipeline: Pipeline, path: Path, snap: Snapshot | None = None
+                          ) -> Prepared:
     """Wait (or, with --no-wait, refuse) while the release is still being written, then
-    prepare it: the watch folder's settle rule for one-shot commands."""
+    prepare it: the watch folder's settle rule for one-shot commands. `snap`: the release was
+    found complete with that snapshot already."""
     from uploader.pipeline import Prepared
     from uploader.watch.settle import StillChangingError, wait_until_complete
 
@@ -202,8 +219,9 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
     if early is not None:  # found complete a moment ago, and hashing since
         return pipeline.prepare(path, walked=early.walked)
     try:
-        snap = wait_until_complete(path, settings.settle, max_wait=settings.settle_max,
-                                   no_wait=settings.no_wait, cancel=pipeline.cancel)
+        snap = snap or wait_until_complete(path, settings.settle,
+                                           max_wait=settings.settle_max,
+                                           no_wait=settings.no_wait, cancel=pipeline.cancel)
     except (StillChangingError, CancelledError) as exc:
         # Not started: no lock taken, nothing journalled (a later run starts it afresh).
         where = str(release_path(path))
@@ -215,11 +233,14 @@ def prepare_when_complete(pipeline: Pipeline, path: Path) -> Prepared:
         return pipeline.prepare(path, walked=snap.fingerprint() if snap else None)
 
 
-def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str
+def _pipelined(pipeline: Pipeline, paths: Sequence[Path], mode: str,
+               first: Snapshot | None = None
                ) -> Iterator[tuple[J.ReleaseRecord, UploaderError | None]]:
-    """Prepare release i+1 in a thread while release i is published."""
+    """Prepare release i+1 in a thread while release i is published (`first`: the first
+    release's snapshot, when it was found complete already)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="build") as pool:
-        future: Future[Prepared] = pool.submit(prepare_when_complete, pipeline, paths[0])
+        future: Future[Prepared] = pool.submit(prepare_when_complete, pipeline, paths[0],
+                                               first)
         try:
             for index in range(len(paths)):
                 prepared = future.result()

@@ -231,12 +231,15 @@ def early_for(tmp_path: Path, release: Path, progress: Any = None, *,
               min_file_size: int = 0, **settings: Any
               ) -> tuple[Settings, Any, threading.Semaphore, threading.Event]:
     from uploader.prepare import start_early
+    from uploader.runner import complete_now
 
     s = Settings(api_url=URL, api_key=Secret(DEMO_API_KEY), state_dir=tmp_path / "state",
                  profiles_dir=REPO / "profiles", **settings)
     lane, cancel = threading.Semaphore(1), threading.Event()
-    early = start_early(s, load_profiles(s.profiles_dir), release, lane=lane, cancel=cancel,
-                        progress=progress, min_file_size=min_file_size)
+    first = complete_now(s, release)
+    early = None if first is None else start_early(
+        s, load_profiles(s.profiles_dir), release, first, lane=lane, cancel=cancel,
+        progress=progress, min_file_size=min_file_size)
     return s, early, lane, cancel
 
 

@@ -126,9 +126,13 @@ def encode(torrent: Torrent, info: dict[str, Any]) -> tuple[bytes, str]:
     the metainfo again); anything it does not know (a reused torrent's odd top-level key) goes
     to torf's. The tests hold both encodings equal."""
     info_bytes = bencode(info)
+    rest = {key: int(value.timestamp()) if isinstance(value, datetime) else value
+            for key, value in torrent.metainfo.items() if key != "info"}
     try:
-        raw = bencode({key: int(value.timestamp()) if isinstance(value, datetime) else value
-                       for key, value in torrent.metainfo.items()})
+        if all(key < "info" for key in rest):  # ours: announce..creation date, then info
+            raw = bencode(rest)[:-1] + b"4:info" + info_bytes + b"e"  # info encoded once
+        else:
+            raw = bencode({**rest, "info": info})
     except TypeError:
         with torf_errors(f"torrent {torrent.name!r}"):
             raw = torrent.dump(validate=False)
