@@ -1,5 +1,5 @@
 """Atomic file writes: readers (a torrent client's watch folder, a restarted process) see the
-old file or the new one, whole, never half of it."""
+old file or the new one, whole, never half of it. And `keep_newest`, the caches' bound."""
 
 from __future__ import annotations
 
@@ -30,3 +30,16 @@ def write_atomic(dest: Path, data: bytes) -> Path:
             os.unlink(tmp)
         raise
     return dest
+
+
+def keep_newest(directory: Path, suffix: str, limit: int) -> None:
+    """Delete all but the `limit` newest (by mtime) files named `*suffix` in `directory`: the
+    bound of a cache of small entries. Raises OSError when the folder cannot be listed."""
+    with os.scandir(directory) as it:
+        entries = [e for e in it if e.name.endswith(suffix) and e.is_file()]
+    if len(entries) <= limit:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns)
+    for entry in entries[: len(entries) - limit]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)

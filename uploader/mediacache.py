@@ -13,7 +13,6 @@ ever logs: it is an optimisation.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -21,7 +20,7 @@ import os
 import time
 from pathlib import Path
 
-from uploader.atomic import write_atomic
+from uploader.atomic import keep_newest, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -84,13 +83,6 @@ class MediaCache:
     def _prune(self) -> None:
         """Keep the newest MAX_ENTRIES entries."""
         try:
-            with os.scandir(self.directory) as it:
-                entries = [e for e in it if e.name.endswith(SUFFIX) and e.is_file()]
-            if len(entries) <= MAX_ENTRIES:
-                return
-            entries.sort(key=lambda e: e.stat().st_mtime_ns)
-            for entry in entries[: len(entries) - MAX_ENTRIES]:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+            keep_newest(self.directory, SUFFIX, MAX_ENTRIES)
         except OSError as exc:
             log.warning("mediainfo cache %s: cannot prune it (%s)", self.directory, exc)

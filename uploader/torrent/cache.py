@@ -24,11 +24,10 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import time
 from pathlib import Path
 
-from uploader.atomic import write_atomic
+from uploader.atomic import keep_newest, write_atomic
 from uploader.torrent.files import Release
 
 log = logging.getLogger(__name__)
@@ -97,13 +96,6 @@ class PieceCache:
     def _prune(self) -> None:
         """Keep the newest MAX_ENTRIES entries; each is tiny, this only bounds the count."""
         try:
-            with os.scandir(self.directory) as it:
-                entries = [e for e in it if e.name.endswith(SUFFIX) and e.is_file()]
-            if len(entries) <= MAX_ENTRIES:
-                return
-            entries.sort(key=lambda e: e.stat().st_mtime_ns)
-            for entry in entries[: len(entries) - MAX_ENTRIES]:
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+            keep_newest(self.directory, SUFFIX, MAX_ENTRIES)
         except OSError as exc:
             log.warning("piece cache %s: cannot prune it (%s)", self.directory, exc)
