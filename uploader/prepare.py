@@ -160,7 +160,8 @@ class LocalStages:
             prepared.profile = profile
             fields: dict[str, Any] = {} if keep else {"state": J.BUILDING}
             record = self.journal.update(record.id, profile=profile.name, **fields)
-            if early is not None and early.serves(profile, self._existing_torrent(path, profile)):
+            if early is not None and early.serves(
+                    profile, existing_torrent(self.settings, path, profile)):
                 # Hashing since before the site was first asked: its listing is this one (the
                 # settle rule found the release still; a file changed since fails the hash).
                 early.adopted = True
@@ -262,30 +263,36 @@ class LocalStages:
                  Path(record.path).name, old)
         return old
 
-    def _existing_torrent(self, path: Path, profile: Profile) -> Path | None:
-        """`--torrent FILE`, or `<release>.torrent` beside it when the profile says
-        `torrent.reuse: true`; None: build a new torrent."""
-        if self.settings.torrent_file is not None:
-            return self.settings.torrent_file
-        beside = path.with_name(path.name + ".torrent")
-        if profile.torrent.reuse and is_file_beside(beside):
-            log.info("%s: reusing %s (verified piece by piece)", path.name, beside.name)
-            return beside
-        return None
-
     def _plan(self, path: Path, profile: Profile) -> PlannedTorrent:
         """The release listed for its torrent: a new one, or the group's own .torrent."""
-        from uploader.torrent import plan_reuse, plan_torrent
+        from uploader.torrent import plan_reuse
 
-        trackers = [list(tier) for tier in profile.trackers]
-        existing = self._existing_torrent(path, profile)
-        if existing is not None:
-            # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm;
-            # every piece verified against the data before anything is sent.
-            return plan_reuse(existing, path, trackers=trackers)
-        return plan_torrent(path, trackers=trackers, private=profile.torrent.private,
-                            source=profile.torrent.source, piece_size=profile.torrent.piece_size,
-                            exclude=profile.torrent.exclude)
+        existing = existing_torrent(self.settings, path, profile)
+        if existing is None:
+            return plan_new(path, profile)
+        # The group's own .torrent (e.g. the one on Nyaa): same infohash, one swarm; every
+        # piece verified against the data before anything is sent.
+        log.info("%s: reusing %s (verified piece by piece)", path.name, existing.name)
+        return plan_reuse(existing, path, trackers=[list(tier) for tier in profile.trackers])
+
+
+def existing_torrent(settings: Settings, path: Path, profile: Profile) -> Path | None:
+    """`--torrent FILE`, or `<release>.torrent` beside it when the profile says
+    `torrent.reuse: true`; None: build a new torrent."""
+    if settings.torrent_file is not None:
+        return settings.torrent_file
+    beside = path.with_name(path.name + ".torrent")
+    return beside if profile.torrent.reuse and is_file_beside(beside) else None
+
+
+def plan_new(path: Path, profile: Profile) -> PlannedTorrent:
+    """A new torrent of `path` as `profile` makes it, listed (not yet hashed)."""
+    from uploader.torrent import plan_torrent
+
+    t = profile.torrent
+    return plan_torrent(path, trackers=[list(tier) for tier in profile.trackers],
+                        private=t.private, source=t.source, piece_size=t.piece_size,
+                        exclude=t.exclude)
 
 
 def profile_for(settings: Settings, profiles: dict[str, Profile], path: Path, *,
@@ -340,7 +347,6 @@ def start_early(settings: Settings, profiles: dict[str, Profile], path: Path,
     stands in the way (its name and profile are fine, no existing .torrent is to be reused,
     its files are not many small ones); None otherwise, and the normal course (`prepare`)
     says what is wrong. Nothing is journalled or written here."""
-    from uploader.torrent import plan_torrent
     from uploader.torrent.job import HashJob
 
     path = release_path(path)
@@ -349,16 +355,13 @@ def start_early(settings: Settings, profiles: dict[str, Profile], path: Path,
         # Many small files: hashing them is Python work per file, which would only contend
         # with the imports it was meant to overlap (measured: 4,000 files ran ~50 ms slower).
         return None
-    if not decodes(path) or settings.torrent_file is not None:
+    if not decodes(path):
         return None
     try:
         profile = profile_for(settings, profiles, path, quiet=True)
-        if profile.torrent.reuse and is_file_beside(path.with_name(path.name + ".torrent")):
-            return None
-        planned = plan_torrent(path, trackers=[list(tier) for tier in profile.trackers],
-                               private=profile.torrent.private, source=profile.torrent.source,
-                               piece_size=profile.torrent.piece_size,
-                               exclude=profile.torrent.exclude)
+        if existing_torrent(settings, path, profile) is not None:
+            return None  # verifying the group's own .torrent is `prepare`'s
+        planned = plan_new(path, profile)
     except (UploaderError, OSError):
         return None
     job = HashJob(planned, lane=lane, cancel=cancel, cache_dir=settings.state_dir / "cache",
