@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from e2e_world import World
 
@@ -24,14 +25,42 @@ def start(world: World, *args: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def kill_when(world: World, proc: subprocess.Popen[str], method: str, path: str) -> None:
+def wait_until_asked(world: World, proc: subprocess.Popen[str], method: str,
+                     path: str) -> None:
+    """Until the site has seen `method path` from the running `proc`."""
     deadline = time.monotonic() + 60
     while not any((r.method, r.path) == (method, path) for r in world.site.requests):
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "the request never came"
         time.sleep(0.02)
+
+
+def kill_when(world: World, proc: subprocess.Popen[str], method: str, path: str) -> None:
+    wait_until_asked(world, proc, method, path)
     proc.send_signal(signal.SIGKILL)
     proc.communicate()
+
+
+def sparse_release(world: World, gib: int) -> Path:
+    """A complete episode of `gib` GiB that costs no disk: seconds of hashing."""
+    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
+    big.parent.mkdir(exist_ok=True)
+    with big.open("wb") as fh:
+        fh.truncate(gib << 30)
+    os.utime(big, (time.time() - 60, time.time() - 60))  # complete: not waited for
+    return big
+
+
+def interrupt(proc: subprocess.Popen[str]) -> tuple[str, float]:
+    """SIGINT, then (stderr, seconds until the process was gone)."""
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+        proc.wait()
+    return err, time.monotonic() - sent
 
 
 def test_sigkill_while_the_upload_post_is_in_flight(world: World) -> None:
@@ -71,10 +100,7 @@ def test_sigkill_before_the_post_then_rerun_uploads_once(world: World) -> None:
 def test_sigint_exits_130_and_leaves_a_retryable_record(world: World) -> None:
     world.site.faults.slow(30, method="PUT", path="/upload/checks")
     proc = start(world, "upload", str(world.release(V2)))
-    deadline = time.monotonic() + 60
-    while not any(r.path == "/upload/checks" for r in world.site.requests):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until_asked(world, proc, "PUT", "/upload/checks")
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 130
@@ -84,25 +110,12 @@ def test_sigint_exits_130_and_leaves_a_retryable_record(world: World) -> None:
 
 def test_sigint_stops_the_next_release_hashing_at_once(world: World) -> None:
     first = world.release(V2)
-    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
-    with big.open("wb") as fh:
-        fh.truncate(16 << 30)  # sparse 16 GiB: seconds of hashing, no disk
-    os.utime(big, (time.time() - 60, time.time() - 60))  # complete: hashed at once, not waited for
+    big = sparse_release(world, 16)
     world.site.faults.slow(30, method="PUT", path="/upload/checks")
     proc = start(world, "upload", str(first), str(big))
-    deadline = time.monotonic() + 60
-    while not any(r.path == "/upload/checks" for r in world.site.requests):
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until_asked(world, proc, "PUT", "/upload/checks")
     time.sleep(0.5)  # the second release is hashing now
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-        proc.wait()
-    took = time.monotonic() - sent
+    err, took = interrupt(proc)
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert took < 3.0, took
@@ -111,28 +124,13 @@ def test_sigint_stops_the_next_release_hashing_at_once(world: World) -> None:
 def test_sigint_while_a_checked_release_hashes_stops_within_a_second(world: World) -> None:
     # The site's checks are answered while the release still hashes; Ctrl-C then must not
     # wait for the rest of the hash.
-    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
-    big.parent.mkdir(exist_ok=True)
-    with big.open("wb") as fh:
-        fh.truncate(32 << 30)  # sparse 32 GiB: many seconds of hashing, no disk
-    os.utime(big, (time.time() - 60, time.time() - 60))
+    big = sparse_release(world, 32)
     proc = start(world, "upload", "--set", "upload.require_video=false", "--hash-threads", "1",
                  str(big))
-    deadline = time.monotonic() + 60
-    while not any(r.path == "/upload/checks" for r in world.site.requests):
-        assert proc.poll() is None, proc.communicate()
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    wait_until_asked(world, proc, "PUT", "/upload/checks")
     time.sleep(0.5)  # checked; now only the hash is awaited
     assert proc.poll() is None
-    sent = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=30)
-    finally:
-        proc.kill()
-        proc.wait()
-    took = time.monotonic() - sent
+    err, took = interrupt(proc)
     assert proc.returncode == 130
     assert "Traceback" not in err
     assert took < 2.0, took  # the issue's bound is 1 s; CI machines get slack, not minutes

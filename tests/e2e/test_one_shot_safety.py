@@ -16,7 +16,7 @@ import time
 
 import torf
 from e2e_world import World
-from test_crash_restart import kill_when, start
+from test_crash_restart import kill_when, sparse_release, start
 
 V2 = "[ExampleSubs] Sample Show - 01v2 (1080p).mkv"
 NOT_VIDEO = "[ExampleSubs] Sample Show - 01v2 (1080p).mkv"
@@ -49,11 +49,7 @@ def test_refused_key_costs_one_request_and_no_hashing(world: World) -> None:
 def test_refused_key_stops_the_first_releases_early_hash_at_once(world: World) -> None:
     # The first release starts hashing while the key is checked; a refusal stops it before
     # anything is journalled or written, however big the release.
-    big = world.tmp / "in" / "[ExampleSubs] Sample Show - 02 (1080p).mkv"
-    big.parent.mkdir(exist_ok=True)
-    with big.open("wb") as fh:
-        fh.truncate(32 << 30)  # sparse 32 GiB: many seconds of hashing
-    os.utime(big, (time.time() - 60, time.time() - 60))
+    big = sparse_release(world, 32)  # many seconds of hashing
     started = time.monotonic()
     run = world.cli("check", "--json", str(big), key="revoked-key-for-this-test")
     took = time.monotonic() - started
