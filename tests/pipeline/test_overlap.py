@@ -8,10 +8,11 @@ pipeline asks the site meanwhile. Torrents are checked against the data with tor
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,6 @@ from uploader.secret import Secret
 from uploader.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = next((REPO / "examples" / "sample-release").glob("*.mkv"))
 URL = "http://127.0.0.1:9/api/v1"
 
 
@@ -53,14 +53,6 @@ def complete(path: Path) -> Path:
     past = time.time() - 60
     os.utime(path, (past, past))
     return path
-
-
-@pytest.fixture
-def release(tmp_path: Path) -> Path:
-    dest = tmp_path / "in" / SAMPLE.name
-    dest.parent.mkdir()
-    shutil.copyfile(SAMPLE, dest)
-    return complete(dest)
 
 
 MakePipeline = Callable[..., Pipeline]
@@ -86,13 +78,30 @@ def make_pipeline(tmp_path: Path) -> Iterator[tuple[MakePipeline, Site]]:
         thing.close()
 
 
-def publish_in_thread(pipeline: Pipeline, prepared: Prepared, mode: str
-                      ) -> tuple[threading.Thread, dict[str, ReleaseRecord]]:
+@dataclass
+class Held:
+    pipeline: Pipeline
+    prepared: Prepared
+    thread: threading.Thread
+    out: dict[str, ReleaseRecord]
+
+
+@contextmanager
+def held(make: MakePipeline, release: Path, mode: str) -> Iterator[Held]:
+    """`release` prepared, then published in a thread while its hash is held; on leaving the
+    block the hash is let go and the publish finishes (its record in `out["record"]`)."""
+    gate = Gate()
+    pipeline = make(progress=gate)
+    prepared = pipeline.prepare(release)
     out: dict[str, ReleaseRecord] = {}
     thread = threading.Thread(target=lambda: out.update(record=pipeline.publish(prepared,
                                                                                  mode)))
     thread.start()
-    return thread, out
+    try:
+        yield Held(pipeline, prepared, thread, out)
+    finally:
+        gate.open()
+        thread.join(20)
 
 
 def wait_for(site: Site, method: str, path: str, timeout: float = 20.0) -> None:
@@ -109,26 +118,20 @@ def calls(site: Site) -> list[tuple[str, str]]:
 def test_checks_are_asked_while_the_release_still_hashes(
         make_pipeline: tuple[MakePipeline, Site], release: Path) -> None:
     make, site = make_pipeline
-    gate = Gate()
-    pipeline = make(progress=gate)
-    prepared = pipeline.prepare(release)
-    assert prepared.error is None
-    assert prepared.report is not None  # mediainfo was read while hashing ran
-    thread, out = publish_in_thread(pipeline, prepared, CHECK)
-    try:
+    with held(make, release, CHECK) as run:
+        prepared = run.prepared
+        assert prepared.error is None
+        assert prepared.report is not None  # mediainfo was read while hashing ran
         wait_for(site, "PUT", "/upload/checks")
         time.sleep(0.1)
         assert prepared.hashing is not None
         assert not prepared.hashing.done
-        assert thread.is_alive()  # `check` needs the hash for its preview: it waits
+        assert run.thread.is_alive()  # `check` needs the hash for its preview: it waits
         seen = calls(site)
         assert ("PUT", "/upload/mediainfo") in seen
         assert any(m == "GET" and p.startswith("/groups/") for m, p in seen)
-        assert pipeline.journal.get(prepared.record.id).infohash is None
-    finally:
-        gate.open()
-        thread.join(20)
-    record = out["record"]
+        assert run.pipeline.journal.get(prepared.record.id).infohash is None
+    record = run.out["record"]
     assert record.state == J.CHECKED, record.error
     torrent = torf.Torrent.read(record.torrent_file)
     assert torrent.infohash == record.infohash
@@ -138,19 +141,12 @@ def test_checks_are_asked_while_the_release_still_hashes(
 def test_only_the_infohash_lookup_and_the_post_wait_for_the_hash(
         make_pipeline: tuple[MakePipeline, Site], release: Path) -> None:
     make, site = make_pipeline
-    gate = Gate()
-    pipeline = make(progress=gate)
-    prepared = pipeline.prepare(release)
-    thread, out = publish_in_thread(pipeline, prepared, UPLOAD)
-    try:
+    with held(make, release, UPLOAD) as run:
         wait_for(site, "PUT", "/upload/checks")
         time.sleep(0.2)
         seen = [r for r in site.requests if r.path in ("/upload", "/torrents/search")]
         assert seen == []  # nothing that needs the infohash went out
-    finally:
-        gate.open()
-        thread.join(20)
-    record = out["record"]
+    record = run.out["record"]
     assert record.state == J.UPLOADED, record.error
     assert calls(site).count(("POST", "/upload")) == 1
     order = calls(site)
@@ -192,15 +188,10 @@ def test_a_release_uploaded_before_waits_for_its_hash_first(
     first = make().publish(make().prepare(release), UPLOAD)
     assert first.state == J.UPLOADED
     before = len(site.requests)
-    gate = Gate()
-    pipeline = make(progress=gate)
-    prepared = pipeline.prepare(release)
-    thread, out = publish_in_thread(pipeline, prepared, UPLOAD)
-    time.sleep(0.3)
-    assert site.requests[before:] == []  # exactly-once: the infohash is asked about first
-    gate.open()
-    thread.join(20)
-    again = out["record"]
+    with held(make, release, UPLOAD) as run:
+        time.sleep(0.3)
+        assert site.requests[before:] == []  # exactly-once: the infohash is asked about first
+    again = run.out["record"]
     assert (again.state, again.torrent_id) == (J.EXISTS, first.torrent_id)
     assert calls(site).count(("POST", "/upload")) == 1
     assert ("PUT", "/upload/checks") not in calls(site)[before:]
@@ -209,19 +200,12 @@ def test_a_release_uploaded_before_waits_for_its_hash_first(
 def test_a_file_changed_while_checked_fails_without_an_upload(
         make_pipeline: tuple[MakePipeline, Site], release: Path) -> None:
     make, site = make_pipeline
-    gate = Gate()
-    pipeline = make(progress=gate)
-    prepared = pipeline.prepare(release)
-    thread, out = publish_in_thread(pipeline, prepared, UPLOAD)
-    try:
+    with held(make, release, UPLOAD) as run:
         wait_for(site, "PUT", "/upload/checks")
         with release.open("r+b") as fh:  # rewritten in place while it was being hashed
             fh.seek(100)
             fh.write(b"changed")
-    finally:
-        gate.open()
-        thread.join(20)
-    record = out["record"]
+    record = run.out["record"]
     assert record.state == J.FAILED
     assert "changed while it was being hashed" in (record.error or "")
     assert ("POST", "/upload") not in calls(site)
@@ -243,11 +227,14 @@ def early_for(tmp_path: Path, release: Path, progress: Any = None, *,
     return s, early, lane, cancel
 
 
-def pipeline_for(settings: Settings, site: Site, journal: Journal, client: NekoClient,
-                 early: Any, lane: threading.Semaphore, cancel: threading.Event,
-                 progress: Any = None) -> Pipeline:
-    return Pipeline(settings, client, journal, load_profiles(settings.profiles_dir),
-                    cancel=cancel, progress=progress, lane=lane, early=early)
+@contextmanager
+def early_pipeline(settings: Settings, site: Site, early: Any, lane: threading.Semaphore,
+                   cancel: threading.Event, progress: Any = None) -> Iterator[Pipeline]:
+    """A run's pipeline given the early hash (and its lane and stop) the runner started."""
+    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
+            Journal.in_state_dir(settings.state_dir) as journal:
+        yield Pipeline(settings, c, journal, load_profiles(settings.profiles_dir),
+                       cancel=cancel, progress=progress, lane=lane, early=early)
 
 
 def test_the_first_release_hashed_before_the_site_is_asked_is_adopted(
@@ -257,9 +244,7 @@ def test_the_first_release_hashed_before_the_site_is_asked_is_adopted(
     settings, early, lane, cancel = early_for(tmp_path, release, progress=gate)
     assert early is not None  # hashing already, nothing journalled
     assert not (tmp_path / "state" / "journal.sqlite3").exists()
-    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
-            Journal.in_state_dir(settings.state_dir) as journal:
-        pipeline = pipeline_for(settings, site, journal, c, early, lane, cancel, gate)
+    with early_pipeline(settings, site, early, lane, cancel, gate) as pipeline:
         prepared = pipeline.prepare(release, walked=early.walked)
         assert prepared.hashing is early.job  # not hashed a second time
         assert early.adopted
@@ -280,9 +265,7 @@ def test_an_early_hash_made_with_another_profile_is_stopped(tmp_path: Path,
     settings = Settings(api_url=URL, api_key=Secret(DEMO_API_KEY),
                         state_dir=tmp_path / "state", profiles_dir=REPO / "profiles",
                         overrides=(parse_set("torrent.source=nekoBT"),))
-    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
-            Journal.in_state_dir(settings.state_dir) as journal:
-        pipeline = pipeline_for(settings, site, journal, c, early, lane, cancel)
+    with early_pipeline(settings, site, early, lane, cancel) as pipeline:
         gate.open()
         prepared = pipeline.prepare(release)
         assert prepared.hashing is not early.job
@@ -301,9 +284,7 @@ def test_a_file_changed_after_the_early_listing_fails_its_hash(tmp_path: Path,
     assert early is not None
     with release.open("ab") as fh:
         fh.write(b"appended after the early listing")
-    with NekoClient(URL, settings.api_key, transport=site.transport(), min_interval=0) as c, \
-            Journal.in_state_dir(settings.state_dir) as journal:
-        pipeline = pipeline_for(settings, site, journal, c, early, lane, cancel)
+    with early_pipeline(settings, site, early, lane, cancel) as pipeline:
         prepared = pipeline.prepare(release, walked=early.walked)
         gate.open()
         record = pipeline.publish(prepared, UPLOAD)

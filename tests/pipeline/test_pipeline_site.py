@@ -7,9 +7,7 @@ staff approval: `GET /torrents/<id>` answers the documented 403 and search does 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +26,6 @@ from uploader.secret import Secret
 from uploader.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = next((REPO / "examples" / "sample-release").glob("*.mkv"))
 URL = "http://127.0.0.1:9/api/v1"
 
 
@@ -50,16 +47,6 @@ class HidesUnapproved(httpx.BaseTransport):
                 body["data"]["infohash_match"] = None
             return httpx.Response(200, json=body)
         return response
-
-
-@pytest.fixture
-def release(tmp_path: Path) -> Path:
-    dest = tmp_path / "in" / SAMPLE.name
-    dest.parent.mkdir()
-    shutil.copyfile(SAMPLE, dest)
-    past = time.time() - 60
-    os.utime(dest, (past, past))
-    return dest
 
 
 @pytest.fixture
