@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from common import read_all  # bench/common.py
+
 ROOT = Path(__file__).resolve().parent.parent
 TRACKERS = [
     ["https://tracker.nekobt.to/api/tracker/public/announce"],
@@ -136,15 +138,6 @@ def make_small(base: Path, block: bytes) -> Path:
         offset = rng.randint(0, len(block) - n)
         (folder / f"file{i:05d}.bin").write_bytes(block[offset : offset + n])
     return root
-
-
-def read_all(path: Path) -> None:
-    """Pull the data into the page cache."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    for p in files:
-        with open(p, "rb") as f:
-            while f.read(8 * MiB):
-                pass
 
 
 @dataclass

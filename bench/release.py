@@ -42,6 +42,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import torf
+from common import read_all  # bench/common.py
 
 ROOT = Path(__file__).resolve().parent.parent
 EXE = str(ROOT / ".venv" / "bin" / "nekobt-upload")
@@ -160,15 +161,6 @@ def mktorrent(path: Path, built: torf.Torrent, out: Path) -> float:
     for tier in built.trackers:
         args += ["-a", ",".join(tier)]
     return run([*args, str(path)])[0]
-
-
-def read_all(path: Path) -> None:
-    """Pull the data into the page cache."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    for p in files:
-        with open(p, "rb") as f:
-            while f.read(8 * MiB):
-                pass
 
 
 def alternate(runs: int, data: Path | None, ours: Callable[[], float],
