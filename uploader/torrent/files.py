@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import stat as stat_mod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from uploader.exceptions import TorrentError
+from uploader.names import decodes, not_utf8_message, shown
 
 #: Names never shared, compared casefolded.
 EXCLUDED_NAMES = frozenset({"thumbs.db", "desktop.ini"})
@@ -107,16 +109,20 @@ def is_always_excluded(name: str) -> bool:
             or folded.endswith(EXCLUDED_SUFFIXES + NEVER_SHARED_SUFFIXES))
 
 
-def _matches(globs: Sequence[str], name: str, relpath: str) -> bool:
+def _glob_matcher(globs: Sequence[str]) -> Callable[[str], object] | None:
+    """One compiled pattern for all the (casefolded) globs: `fnmatchcase` on any of them."""
     if not globs:
+        return None
+    return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)).match
+
+
+def _matches(match: Callable[[str], object] | None, name: str, relpath: str) -> bool:
+    if match is None:
         return False
-    name_f, rel_f = name.casefold(), relpath.casefold()
-    return any(fnmatch.fnmatchcase(name_f, g) or fnmatch.fnmatchcase(rel_f, g) for g in globs)
+    return bool(match(name.casefold()) or match(relpath.casefold()))
 
 
 def _check_name(name: str, path: str | Path) -> None:
-    from uploader.names import decodes, not_utf8_message, shown
-
     if not decodes(name):
         raise TorrentError(not_utf8_message(path), path=shown(path))
 
@@ -155,7 +161,7 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
     """
     path = Path(path)
     absolute = os.path.abspath(path)
-    globs = tuple(g.casefold() for g in exclude)
+    match = _glob_matcher(tuple(g.casefold() for g in exclude))
     name = _release_name(path)
     if not name or name in (".", ".."):
         raise TorrentError(f"{path}: cannot tell the release name — give the folder's path")
@@ -163,13 +169,13 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
     st = _stat(path)
     if stat_mod.S_ISREG(st.st_mode):
         files: list[ReleaseFile] = []
-        if not (is_always_excluded(name) or _matches(globs, name, name)):
+        if not (is_always_excluded(name) or _matches(match, name, name)):
             _readable(path)
             files.append(ReleaseFile(absolute, (), FileIdentity.of(st)))
         release = Release(path, name, False, tuple(files))
     elif stat_mod.S_ISDIR(st.st_mode):
         real_root = os.path.realpath(path)
-        walker = _Walker(real_root, globs)
+        walker = _Walker(real_root, match)
         walker.walk(absolute, (), {real_root})
         walker.files.sort(key=lambda f: "/".join(f.parts).encode("utf-8"))
         release = Release(path, name, True, tuple(walker.files))
@@ -188,9 +194,9 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
 class _Walker:
     """Recursive scandir walk with the exclusion and symlink rules (one instance per listing)."""
 
-    def __init__(self, real_root: str, globs: tuple[str, ...]) -> None:
+    def __init__(self, real_root: str, match: Callable[[str], object] | None) -> None:
         self.real_root = real_root
-        self.globs = globs
+        self.match = match
         self.files: list[ReleaseFile] = []
 
     def _inside(self, real: str) -> bool:
@@ -207,7 +213,8 @@ class _Walker:
         for entry in entries:
             name = entry.name
             rel = (*parts, name)
-            if is_always_excluded(name) or _matches(self.globs, name, "/".join(rel)):
+            if is_always_excluded(name) or (
+                    self.match is not None and _matches(self.match, name, "/".join(rel))):
                 continue
             entry_path = entry.path
             _check_name(name, entry_path)
