@@ -10,6 +10,10 @@ a "first" check gets a fresh, empty NEKOBT_STATE_DIR so nothing is cached. Rows:
   1. first check of a 4 GiB H.264 .mkv (ffmpeg testsrc2, 20 s lossless looped 63 times, or
      --media FILE hard-linked) vs `mktorrent -t2` with the piece size and trackers of the
      .torrent the check wrote ........................................ target: ratio <= 1.10
+     Timed in the same rotation, two floors (bench/floor.py): our hasher with libmediainfo
+     reading the file alongside and nothing else, and that plus importing the libraries any
+     check must load (httpx, torf, pymediainfo, click, yaml); no target, they show how much of
+     the ratio is left to the command itself.
   2. second check of that unchanged file, each on a copy of a first check's state dir (piece
      cache warm); ratio against row 1 ................................ target: ratio <= 0.25
   3. first check of one small real episode + 4,000 files of 1-60 KB (seeded random bytes);
@@ -176,6 +180,17 @@ def alternate(runs: int, data: Path | None, ours: Callable[[], float],
     return a, b
 
 
+def rotate(runs: int, data: Path, fns: list[Callable[[], float]]) -> list[list[float]]:
+    """`alternate` for several commands: each round starts one later in the list."""
+    times: list[list[float]] = [[] for _ in fns]
+    for n in range(runs):
+        for i in range(len(fns)):
+            k = (i + n) % len(fns)
+            read_all(data)
+            times[k].append(fns[k]())
+    return times
+
+
 def wait_quiet(paths: list[Path], quiet: float = 6.0) -> None:
     """Until the newest file is `quiet` s old: a check waits for a release modified within its
     settle period (5 s by default); also past the piece cache's racy window."""
@@ -312,13 +327,22 @@ def main() -> None:
         out = work / "mk.torrent"
         if "1" in rows:
             warm, built = site.warm_up(single, out, notes, "1")  # warm: row 2's piece cache
-            ours, mk = alternate(args.runs, single, lambda: site.timed(single),
-                                 lambda: mktorrent(single, built, out))
+            floor = [sys.executable, str(ROOT / "bench" / "floor.py"), str(single)]
+            run(floor)  # warm-up
+            ours, mk, least, least_imports = rotate(args.runs, single, [
+                lambda: site.timed(single), lambda: mktorrent(single, built, out),
+                lambda: run(floor)[0], lambda: run([*floor, "--imports"])[0]])
             runs_of["1 check / mktorrent"] = ours, mk
+            runs_of["1 floor / floor with the libraries' imports"] = least, least_imports
             first = med(ours)
             table.append(("whole check, 4 GiB H.264 (ref: mktorrent -t2, hash only)", s(first),
                           s(med(mk)), f"{first / med(mk):.3f}", "ratio ≤ 1.10",
                           met(first / med(mk) <= 1.10)))
+            table.append(("floor: hash + libmediainfo alone in Python (bench/floor.py)",
+                          s(med(least)), s(med(mk)), f"{med(least) / med(mk):.3f}", "—", "—"))
+            table.append(("floor + imports of httpx, torf, pymediainfo, click, yaml",
+                          s(med(least_imports)), s(med(mk)),
+                          f"{med(least_imports) / med(mk):.3f}", "—", "—"))
         if "2" in rows:
             second = []
             for _ in range(args.runs):
