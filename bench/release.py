@@ -170,23 +170,20 @@ def mktorrent(path: Path, built: torf.Torrent, out: Path) -> float:
 def alternate(runs: int, data: Path | None, ours: Callable[[], float],
               ref: Callable[[], float]) -> tuple[list[float], list[float]]:
     """Runs of ours and ref, alternating, and who goes first alternates too."""
-    a: list[float] = []
-    b: list[float] = []
-    for n in range(runs):
-        for fn, out in [(ours, a), (ref, b)][:: 1 if n % 2 == 0 else -1]:
-            if data is not None:
-                read_all(data)
-            out.append(fn())
+    a, b = rotate(runs, data, [ours, ref])
     return a, b
 
 
-def rotate(runs: int, data: Path, fns: list[Callable[[], float]]) -> list[list[float]]:
-    """`alternate` for several commands: each round starts one later in the list."""
+def rotate(runs: int, data: Path | None, fns: list[Callable[[], float]]
+           ) -> list[list[float]]:
+    """Runs of each command in turn, each round starting one later in the list (for two:
+    they alternate, and who goes first alternates too); `data` read before each run."""
     times: list[list[float]] = [[] for _ in fns]
     for n in range(runs):
         for i in range(len(fns)):
             k = (i + n) % len(fns)
-            read_all(data)
+            if data is not None:
+                read_all(data)
             times[k].append(fns[k]())
     return times
 

@@ -116,10 +116,12 @@ def _glob_matcher(globs: Sequence[str]) -> Callable[[str], object] | None:
     return re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)).match
 
 
-def _matches(match: Callable[[str], object] | None, name: str, relpath: str) -> bool:
+def _matches(match: Callable[[str], object] | None, name: str, rel: tuple[str, ...]) -> bool:
+    """Whether a glob matches `name` or the release-relative path `rel` (joined only when
+    there are globs: the walk calls this for every entry)."""
     if match is None:
         return False
-    return bool(match(name.casefold()) or match(relpath.casefold()))
+    return bool(match(name.casefold()) or match("/".join(rel).casefold()))
 
 
 def _check_name(name: str, path: str | Path) -> None:
@@ -169,7 +171,7 @@ def release_files(path: Path, *, exclude: Sequence[str] = ()) -> Release:
     st = _stat(path)
     if stat_mod.S_ISREG(st.st_mode):
         files: list[ReleaseFile] = []
-        if not (is_always_excluded(name) or _matches(match, name, name)):
+        if not (is_always_excluded(name) or _matches(match, name, (name,))):
             _readable(path)
             files.append(ReleaseFile(absolute, (), FileIdentity.of(st)))
         release = Release(path, name, False, tuple(files))
@@ -213,8 +215,7 @@ class _Walker:
         for entry in entries:
             name = entry.name
             rel = (*parts, name)
-            if is_always_excluded(name) or (
-                    self.match is not None and _matches(self.match, name, "/".join(rel))):
+            if is_always_excluded(name) or _matches(self.match, name, rel):
                 continue
             entry_path = entry.path
             _check_name(name, entry_path)
